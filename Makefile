@@ -1,0 +1,85 @@
+# TrialFinder. `make run` serves the site; `make test` runs every test.
+# Both set up what they need first, so they work on a fresh machine.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test bench lint format messages translations migrate data clean
+
+# The virtual environment is rebuilt only when a requirements file changes.
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@
+
+# gettext compiles the translations; Chromium and CJK fonts serve the browser tests.
+system-packages:
+	@missing=""; \
+	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	if [ -n "$$missing" ]; then $(MAKE) --no-print-directory apt PACKAGES="$$missing"; fi
+
+system-packages-test: system-packages
+	@missing=""; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	test -d /usr/share/fonts/opentype/noto || missing="$$missing fonts-noto-cjk"; \
+	command -v wrk >/dev/null || missing="$$missing wrk"; \
+	if [ -n "$$missing" ]; then $(MAKE) --no-print-directory apt PACKAGES="$$missing"; fi
+
+apt:
+	@echo "Installing Debian packages:$(PACKAGES)"
+	@if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(PACKAGES) >/dev/null
+
+translations: system-packages $(VENV)/.installed
+	$(PY) manage.py compilemessages --ignore=.venv -v 0
+
+migrate: $(VENV)/.installed
+	$(PY) manage.py migrate --noinput -v 0
+
+# Registry facts from the shipped record files, then the plain-language content.
+# Both are idempotent: a second run changes nothing that staff edited.
+data: migrate
+	$(PY) manage.py import_trials trials/data/registry/*.json
+	$(PY) manage.py load_content
+
+run: translations data
+	@$(PY) manage.py ensure_admin
+	@echo
+	@echo "TrialFinder is at http://$(HOST):$(PORT)/  (stop with Ctrl-C)"
+	@echo "Mail is printed here, in this terminal, unless EMAIL_HOST is set."
+	@echo
+	@trap 'kill 0' INT TERM EXIT; \
+	$(PY) manage.py db_worker --interval 1 & \
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: system-packages-test $(VENV)/.installed-dev translations
+	$(PY) manage.py makemigrations --check --dry-run -v 0
+	$(VENV)/bin/pytest
+
+bench: system-packages-test $(VENV)/.installed-dev translations
+	$(PY) -m trials.bench
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Refresh the .po files after changing interface strings.
+messages: $(VENV)/.installed
+	$(PY) manage.py makemessages -l ko -l zh_Hans --ignore=.venv --ignore=staticfiles --no-obsolete
+	$(PY) manage.py makemessages -d djangojs -l ko -l zh_Hans --ignore=.venv --ignore=staticfiles --ignore=static/vendor --no-obsolete
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3

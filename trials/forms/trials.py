@@ -1,0 +1,43 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from trials.models import Trial
+
+
+class TrialFilterForm(forms.Form):
+    """The filters on /trials/. Every field is optional; a bad value is ignored with a message."""
+
+    AGE_UNITS = [("months", _("months")), ("years", _("years"))]
+
+    condition = forms.ChoiceField(label=_("Condition"), required=False)
+    age = forms.IntegerField(
+        label=_("Child's age"),
+        required=False,
+        min_value=0,
+        max_value=120,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={"invalid": _("Enter the age as a whole number, for example 8.")},
+    )
+    age_unit = forms.ChoiceField(label=_("Age in"), choices=AGE_UNITS, required=False, initial="months")
+    recruiting = forms.BooleanField(label=_("Only trials that are recruiting now"), required=False)
+
+    def __init__(self, *args, conditions: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["condition"].choices = [("", _("Any condition")), *conditions]
+
+    def age_in_months(self) -> int | None:
+        age = self.cleaned_data.get("age")
+        if age is None:
+            return None
+        return age * 12 if self.cleaned_data.get("age_unit") == "years" else age
+
+    def filter(self, trials):
+        if not self.is_valid():
+            return trials
+        if condition := self.cleaned_data["condition"]:
+            trials = trials.filter(condition_slug=condition)
+        if (months := self.age_in_months()) is not None:
+            trials = trials.for_age_months(months)
+        if self.cleaned_data["recruiting"]:
+            trials = trials.filter(overall_status=Trial.Status.RECRUITING)
+        return trials

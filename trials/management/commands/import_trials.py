@@ -1,0 +1,35 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from trials import registry
+
+
+class Command(BaseCommand):
+    help = (
+        "Imports trials from ClinicalTrials.gov API v2 records: files holding one study, or a page "
+        '{"studies": [...]}, or with --fetch the live record. Staff-written content is never changed.'
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("files", nargs="*", help="JSON record files")
+        parser.add_argument("--fetch", nargs="+", metavar="NCT_ID", default=[], help="download these live records")
+
+    def handle(self, *args, files, fetch, **options):
+        if not files and not fetch:
+            raise CommandError("Name at least one record file, or use --fetch NCT01234567.")
+        records = []
+        try:
+            for path in files:
+                records.extend(registry.read_file(path))
+            for nct_id in fetch:
+                records.extend(registry.fetch(nct_id))
+        except registry.RecordError as error:
+            raise CommandError(f"Nothing was imported. {error}") from None
+        except ConnectionError as error:
+            raise CommandError(f"Nothing was imported. {error}") from None
+        report = registry.trials_import(records=records)
+        if options["verbosity"]:
+            self.stdout.write(
+                f"Trials: {len(report.created)} new, {len(report.updated)} updated. "
+                f"Sites: {report.sites_created} new, {report.sites_updated} updated, "
+                f"{report.sites_deactivated} no longer listed."
+            )

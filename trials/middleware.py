@@ -1,0 +1,53 @@
+from django.conf import settings
+from django.http import HttpResponseRedirect
+from django.urls import translate_url
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language_from_path, get_supported_language_variant
+from django.utils.translation.trans_real import parse_accept_lang_header
+
+# Paths that are not pages for guardians, and never change language.
+UNTRANSLATED_PREFIXES = ("/admin/", "/api/", "/static/", "/language/", "/healthz", "/robots.txt",
+                         "/sitemap.xml", "/favicon.ico")
+
+
+def preferred_language(request) -> str | None:
+    """The guardian's language: their saved choice, else their browser's."""
+    supported = dict(settings.LANGUAGES)
+    cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if cookie in supported:
+        return cookie
+    for accepted, _quality in parse_accept_lang_header(request.META.get("HTTP_ACCEPT_LANGUAGE", "")):
+        if accepted == "*":
+            break
+        try:
+            return get_supported_language_variant(accepted)
+        except LookupError:
+            continue
+    return None
+
+
+class PreferredLanguageMiddleware:
+    """Sends a first visit to an English (unprefixed) page on to the guardian's language.
+
+    English pages have no prefix, so Django alone would always show them in English.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if request.method in ("GET", "HEAD") and not path.startswith(UNTRANSLATED_PREFIXES):
+            if get_language_from_path(path) is None:
+                language = preferred_language(request)
+                if language and language != settings.LANGUAGE_CODE:
+                    target = translate_url(path, language)
+                    if target != path:
+                        query = request.META.get("QUERY_STRING")
+                        response = HttpResponseRedirect(target + (f"?{query}" if query else ""))
+                        patch_vary_headers(response, ("Accept-Language", "Cookie"))
+                        return response
+        response = self.get_response(request)
+        if not path.startswith(UNTRANSLATED_PREFIXES):
+            patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        return response

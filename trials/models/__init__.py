@@ -1,0 +1,17 @@
+from trials.models.contact import ContactMessage
+from trials.models.content import FAQ, FieldReview, GlossaryTerm, Site, TreatmentGroup, TreatmentStep, Trial
+from trials.models.screening import Choice, Criterion, Question
+
+__all__ = [
+    "FAQ",
+    "Choice",
+    "ContactMessage",
+    "Criterion",
+    "FieldReview",
+    "GlossaryTerm",
+    "Question",
+    "Site",
+    "TreatmentGroup",
+    "TreatmentStep",
+    "Trial",
+]

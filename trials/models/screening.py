@@ -1,0 +1,118 @@
+"""The guardian questionnaire and each trial's criteria, as data.
+
+Questions are asked once and shared by every trial. A criterion is a rule over
+one question's answer; the engine in `trials/eligibility.py` evaluates them
+without touching the database.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from trials.models.content import ReviewedContent, Trial
+
+
+class Question(ReviewedContent):
+    class Kind(models.TextChoices):
+        DATE = "date", _("A date")
+        YES_NO = "yes_no", _("Yes / no / not sure")
+        CHOICE = "choice", _("One choice from a list")
+
+    text_fields = ("wording", "help_text", "doctor_question")
+
+    key = models.SlugField(_("key"), max_length=50, unique=True, help_text=_("Stable name used by rules and the API."))
+    kind = models.CharField(_("answer type"), max_length=10, choices=Kind.choices)
+    wording = models.CharField(_("question"), max_length=300)
+    help_text = models.TextField(_("help"), blank=True)
+    doctor_question = models.CharField(
+        _("question for the doctor"),
+        max_length=300,
+        blank=True,
+        help_text=_("Shown when the guardian is not sure, as a question to ask the child's doctor."),
+    )
+    step = models.PositiveSmallIntegerField(_("step"), default=1)
+    order = models.PositiveSmallIntegerField(default=0)
+    show_if = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("ask only when"),
+        help_text=_("Ask this question only when that question's answer is one of the values below."),
+    )
+    show_if_values = models.JSONField(_("for these answers"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["step", "order", "key"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+
+    def __str__(self):
+        return self.key
+
+
+class Choice(ReviewedContent):
+    text_fields = ("label",)
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    value = models.SlugField(_("value"), max_length=50)
+    label = models.CharField(_("label"), max_length=200)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["question", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["question", "value"], name="unique_choice_value")]
+        verbose_name = _("choice")
+        verbose_name_plural = _("choices")
+
+    def __str__(self):
+        return self.value
+
+
+class Criterion(ReviewedContent):
+    """One line of who can join (inclusion) or who cannot (exclusion).
+
+    A criterion with a question is checked by the pre-screener. One without a
+    question is shown on the trial page and left to the study team.
+    """
+
+    class Kind(models.TextChoices):
+        INCLUSION = "inclusion", _("Who can join")
+        EXCLUSION = "exclusion", _("Who cannot join")
+
+    class Operator(models.TextChoices):
+        IN = "in", _("answer is one of the values")
+        NOT_IN = "not_in", _("answer is none of the values")
+        DIAGNOSED_BEFORE_AGE_MONTHS = "diagnosed_before_age_months", _("diagnosed before this age, in months")
+        AGE_AT_MOST_YEARS = "age_at_most_years", _("child's age today is at most this many years")
+
+    text_fields = ("text",)
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="criteria")
+    key = models.SlugField(max_length=60, help_text=_("Stable name, used when content files are loaded."))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    order = models.PositiveSmallIntegerField(default=0)
+    text = models.CharField(_("text"), max_length=300)
+    question = models.ForeignKey(
+        Question, null=True, blank=True, on_delete=models.PROTECT, related_name="criteria", verbose_name=_("question")
+    )
+    operator = models.CharField(_("comparison"), max_length=40, choices=Operator.choices, blank=True)
+    values = models.JSONField(_("values"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["trial", "kind", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["trial", "key"], name="unique_criterion_key")]
+        verbose_name = _("criterion")
+        verbose_name_plural = _("criteria")
+
+    def __str__(self):
+        return self.text
+
+    @property
+    def is_checked(self) -> bool:
+        return self.question_id is not None
+
+    def clean(self):
+        if self.question_id and not self.operator:
+            raise ValidationError({"operator": _("Choose how the answer is compared.")})

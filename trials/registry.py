@@ -1,0 +1,295 @@
+"""Reads ClinicalTrials.gov API v2 study records and stores their facts.
+
+Only registry facts are written: the plain-language content that staff keep
+is never touched. Every record is read and checked before anything is written,
+and all writes happen in one transaction, so a malformed file leaves the
+database as it was.
+"""
+
+import json
+import re
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone, translation
+
+from trials.models import Site, Trial
+from trials.models.content import registry_age_to_months
+
+API_URL = "https://clinicaltrials.gov/api/v2/studies/{nct_id}?format=json"
+NCT_PATTERN = re.compile(r"^NCT\d{8}$")
+STATUSES = set(Trial.Status.values)
+SITE_STATUSES = set(Site.Status.values)
+
+
+class RecordError(Exception):
+    """A record that cannot be imported, naming the file and the field."""
+
+    def __init__(self, source: str, field_path: str, problem: str):
+        self.source, self.field_path, self.problem = source, field_path, problem
+        super().__init__(f"{source}: {field_path}: {problem}")
+
+
+@dataclass
+class SiteFacts:
+    facility: str
+    city: str
+    country: str
+    state: str = ""
+    zip: str = ""
+    status: str = Site.Status.UNKNOWN
+    latitude: float | None = None
+    longitude: float | None = None
+    email: str = ""
+
+
+@dataclass
+class TrialFacts:
+    nct_id: str
+    values: dict
+    sites: list[SiteFacts] = field(default_factory=list)
+    checked_at: datetime | None = None
+    source: str = ""
+
+
+class Reader:
+    """Walks one record, collecting facts and naming the exact field of any problem."""
+
+    def __init__(self, source: str, study: dict, path: str):
+        self.source, self.study, self.path = source, study, path
+
+    def error(self, field_path: str, problem: str) -> RecordError:
+        return RecordError(self.source, f"{self.path}.{field_path}" if self.path else field_path, problem)
+
+    def get(self, field_path: str, kind=str, required=False, default=None):
+        value = self.study
+        for part in field_path.split("."):
+            if not isinstance(value, dict):
+                raise self.error(field_path, "expected an object here")
+            value = value.get(part)
+            if value is None:
+                if required:
+                    raise self.error(field_path, "is missing")
+                return default
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise self.error(field_path, f"must be {KIND_NAMES[kind]}, not {type(value).__name__}")
+        return value
+
+    def strings(self, field_path: str) -> list[str]:
+        values = self.get(field_path, list, default=[])
+        for index, value in enumerate(values):
+            if not isinstance(value, str):
+                raise self.error(f"{field_path}[{index}]", "must be text")
+        return values
+
+
+KIND_NAMES = {str: "text", int: "a whole number", float: "a number", list: "a list", dict: "an object", bool: "true or false"}
+
+
+def parse_study(study, source: str, path: str = "") -> TrialFacts:
+    if not isinstance(study, dict):
+        raise RecordError(source, path or "(top level)", "a study record must be a JSON object")
+    r = Reader(source, study, path)
+    p = "protocolSection"
+    r.get(p, dict, required=True)
+    nct_id = r.get(f"{p}.identificationModule.nctId", required=True).strip().upper()
+    if not NCT_PATTERN.match(nct_id):
+        raise r.error(f"{p}.identificationModule.nctId", f"{nct_id!r} is not an NCT number such as NCT01234567")
+    status = r.get(f"{p}.statusModule.overallStatus", default=Trial.Status.UNKNOWN)
+    if status not in STATUSES:
+        raise r.error(f"{p}.statusModule.overallStatus", f"{status!r} is not a registry status")
+    minimum_age = r.get(f"{p}.eligibilityModule.minimumAge", default="")
+    maximum_age = r.get(f"{p}.eligibilityModule.maximumAge", default="")
+    enrollment = r.get(f"{p}.designModule.enrollmentInfo.count", int)
+    values = {
+        "brief_title": r.get(f"{p}.identificationModule.briefTitle", required=True),
+        "official_title": r.get(f"{p}.identificationModule.officialTitle", default=""),
+        "acronym": r.get(f"{p}.identificationModule.acronym", default=""),
+        "org_study_id": r.get(f"{p}.identificationModule.orgStudyIdInfo.id", default=""),
+        "secondary_ids": [
+            {"id": item.get("id", ""), "type": item.get("type", "")}
+            for item in r.get(f"{p}.identificationModule.secondaryIdInfos", list, default=[])
+            if isinstance(item, dict)
+        ],
+        "overall_status": status,
+        "status_verified": r.get(f"{p}.statusModule.statusVerifiedDate", default=""),
+        "sponsor": r.get(f"{p}.sponsorCollaboratorsModule.leadSponsor.name", default=""),
+        "collaborators": [
+            item.get("name", "")
+            for item in r.get(f"{p}.sponsorCollaboratorsModule.collaborators", list, default=[])
+            if isinstance(item, dict)
+        ],
+        "conditions": r.strings(f"{p}.conditionsModule.conditions"),
+        "keywords": r.strings(f"{p}.conditionsModule.keywords"),
+        "study_type": r.get(f"{p}.designModule.studyType", default=""),
+        "phases": r.strings(f"{p}.designModule.phases"),
+        "allocation": r.get(f"{p}.designModule.designInfo.allocation", default=""),
+        "intervention_model": r.get(f"{p}.designModule.designInfo.interventionModel", default=""),
+        "masking": r.get(f"{p}.designModule.designInfo.maskingInfo.masking", default=""),
+        "primary_purpose": r.get(f"{p}.designModule.designInfo.primaryPurpose", default=""),
+        "enrollment": enrollment,
+        "interventions": [
+            {"type": item.get("type", ""), "name": item.get("name", "")}
+            for item in r.get(f"{p}.armsInterventionsModule.interventions", list, default=[])
+            if isinstance(item, dict)
+        ],
+        "primary_outcomes": [
+            {"measure": item.get("measure", ""), "time_frame": item.get("timeFrame", "")}
+            for item in r.get(f"{p}.outcomesModule.primaryOutcomes", list, default=[])
+            if isinstance(item, dict)
+        ],
+        "sex": r.get(f"{p}.eligibilityModule.sex", default=""),
+        "minimum_age": minimum_age,
+        "maximum_age": maximum_age,
+        "min_age_months": registry_age_to_months(minimum_age, upper=False),
+        "age_under_months": registry_age_to_months(maximum_age, upper=True),
+        "start_date": partial_date(r, f"{p}.statusModule.startDateStruct.date"),
+        "primary_completion_date": partial_date(r, f"{p}.statusModule.primaryCompletionDateStruct.date"),
+        "completion_date": partial_date(r, f"{p}.statusModule.completionDateStruct.date"),
+        "first_posted": partial_date(r, f"{p}.statusModule.studyFirstPostDateStruct.date"),
+        "last_update_posted": partial_date(r, f"{p}.statusModule.lastUpdatePostDateStruct.date"),
+    }
+    locations = r.get(f"{p}.contactsLocationsModule.locations", list, default=[])
+    sites = [parse_location(r, f"{p}.contactsLocationsModule.locations[{i}]", loc) for i, loc in enumerate(locations)]
+    # The registry's own data version date says when these facts were current.
+    version = partial_date(r, "derivedSection.miscInfoModule.versionHolder")
+    checked_at = None
+    if len(version) == 10:
+        checked_at = timezone.make_aware(datetime.combine(date.fromisoformat(version), time(12)))
+    return TrialFacts(nct_id=nct_id, values=values, sites=sites, checked_at=checked_at, source=source)
+
+
+def partial_date(r: Reader, field_path: str) -> str:
+    value = r.get(field_path, default="")
+    if value and not re.match(r"^\d{4}(-\d{2}(-\d{2})?)?$", value):
+        raise r.error(field_path, f"{value!r} is not a date like 2024-07 or 2024-07-19")
+    return value
+
+
+def parse_location(r: Reader, field_path: str, location) -> SiteFacts:
+    if not isinstance(location, dict):
+        raise r.error(field_path, "must be an object")
+    sub = Reader(r.source, location, f"{r.path + '.' if r.path else ''}{field_path}")
+    status = sub.get("status", default=Site.Status.UNKNOWN)
+    if status not in SITE_STATUSES:
+        raise sub.error("status", f"{status!r} is not a registry recruiting status")
+    latitude = sub.get("geoPoint.lat", float)
+    longitude = sub.get("geoPoint.lon", float)
+    if latitude is not None and not -90 <= latitude <= 90:
+        raise sub.error("geoPoint.lat", "must be between -90 and 90")
+    if longitude is not None and not -180 <= longitude <= 180:
+        raise sub.error("geoPoint.lon", "must be between -180 and 180")
+    emails = [c.get("email", "") for c in sub.get("contacts", list, default=[]) if isinstance(c, dict)]
+    return SiteFacts(
+        facility=sub.get("facility", required=True).strip(),
+        city=sub.get("city", required=True).strip(),
+        country=sub.get("country", required=True).strip(),
+        state=sub.get("state", default=""),
+        zip=sub.get("zip", default=""),
+        status=status,
+        latitude=latitude,
+        longitude=longitude,
+        email=next((e for e in emails if e), ""),
+    )
+
+
+def read_file(path: Path) -> list[TrialFacts]:
+    """One study object, or a page {"studies": [...]} as the API returns it."""
+    source = str(path)
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise RecordError(source, "(file)", f"cannot be read: {error.strerror}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise RecordError(source, "(file)", f"is not valid JSON: {error}") from None
+    return parse_payload(data, source)
+
+
+def parse_payload(data, source: str) -> list[TrialFacts]:
+    if isinstance(data, dict) and "studies" in data:
+        if not isinstance(data["studies"], list):
+            raise RecordError(source, "studies", "must be a list of study records")
+        return [parse_study(study, source, f"studies[{i}]") for i, study in enumerate(data["studies"])]
+    return [parse_study(data, source)]
+
+
+def fetch(nct_id: str, timeout: float = 20) -> list[TrialFacts]:
+    """Downloads the live record from the registry's public API."""
+    nct_id = nct_id.strip().upper()
+    if not NCT_PATTERN.match(nct_id):
+        raise RecordError(nct_id, "nctId", "is not an NCT number such as NCT01234567")
+    url = API_URL.format(nct_id=nct_id)
+    request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": "TrialFinder importer"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (fixed https URL)
+            data = json.loads(response.read().decode("utf-8"))
+    except urllib.error.HTTPError as error:
+        raise ConnectionError(f"ClinicalTrials.gov answered {error.code} for {nct_id}.") from None
+    except (urllib.error.URLError, TimeoutError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        raise ConnectionError(
+            f"Could not reach ClinicalTrials.gov ({reason}). This machine may be offline: "
+            "import a saved record file instead (import_trials FILE)."
+        ) from None
+    except json.JSONDecodeError:
+        raise ConnectionError(f"ClinicalTrials.gov sent something that is not JSON for {nct_id}.") from None
+    facts = parse_payload(data, url)
+    now = timezone.now()
+    for item in facts:
+        item.checked_at = now
+    return facts
+
+
+@dataclass
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    sites_created: int = 0
+    sites_updated: int = 0
+    sites_deactivated: int = 0
+
+
+def trials_import(*, records: list[TrialFacts]) -> ImportReport:
+    """Creates or updates trials and their registry sites, in one transaction."""
+    report = ImportReport()
+    with transaction.atomic(), translation.override("en"):
+        for record in records:
+            trial, created = Trial.objects.update_or_create(
+                nct_id=record.nct_id,
+                defaults={
+                    **record.values,
+                    "registry_checked_at": record.checked_at or timezone.now(),
+                    "registry_source": record.source[:200],
+                },
+            )
+            (report.created if created else report.updated).append(record.nct_id)
+            seen = []
+            for facts in record.sites:
+                site = Site.objects.filter(trial=trial, facility_en=facts.facility, city_en=facts.city).first()
+                if site is None:
+                    site = Site(trial=trial, facility_en=facts.facility, city_en=facts.city, from_registry=True)
+                    report.sites_created += 1
+                else:
+                    report.sites_updated += 1
+                site.country = facts.country
+                site.state = facts.state
+                site.zip = facts.zip
+                site.status = facts.status
+                site.latitude = facts.latitude
+                site.longitude = facts.longitude
+                site.from_registry = True
+                if facts.email and not site.team_email:
+                    site.team_email = facts.email
+                site.save()
+                seen.append(site.pk)
+            # A registry site that the registry no longer lists stops receiving messages.
+            report.sites_deactivated += (
+                trial.sites.filter(from_registry=True, is_active=True).exclude(pk__in=seen).update(is_active=False)
+            )
+    return report

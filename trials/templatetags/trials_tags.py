@@ -1,0 +1,82 @@
+from django import template
+from django.conf import settings
+from django.urls import translate_url
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from trials import glossary
+
+register = template.Library()
+
+
+def paragraphs(text: str, link) -> str:
+    """Plain text to HTML: blank lines separate paragraphs, lines starting "- " make a list."""
+    blocks = []
+    for block in text.replace("\r\n", "\n").strip().split("\n\n"):
+        lines = [line.strip() for line in block.split("\n") if line.strip()]
+        if not lines:
+            continue
+        if all(line.startswith("- ") for line in lines):
+            items = "".join(f"<li>{link(escape(line[2:]))}</li>" for line in lines)
+            blocks.append(f"<ul>{items}</ul>")
+        else:
+            blocks.append(f"<p>{link(escape(' '.join(lines)))}</p>")
+    return "".join(blocks)
+
+
+@register.simple_tag(takes_context=True)
+def prose(context, obj, field_name, inline=False):
+    """Renders a translated text field with glossary links and, where the
+    translation is not yet reviewed or missing, a note that links to the English text."""
+    request = context["request"]
+    language = get_language() or settings.LANGUAGE_CODE
+    page_glossary = glossary.for_request(request)
+    own_text = obj.field_text(field_name, language)
+    text = own_text or obj.field_text(field_name, settings.LANGUAGE_CODE)
+    if inline:
+        html = page_glossary.link(escape(text.strip()))
+    else:
+        html = paragraphs(text, page_glossary.link)
+    if language == settings.LANGUAGE_CODE or not text:
+        return mark_safe(html)
+    english_url = translate_url(request.path, settings.LANGUAGE_CODE)
+    if not own_text:
+        note = _("This text is not yet translated. It is shown in English.")
+        wrapped = format_html('<span lang="en">{}</span>' if inline else '<div lang="en">{}</div>', mark_safe(html))
+        return format_html('{}<span class="review-note">{}</span>', wrapped, note)
+    if obj.is_reviewed(field_name, language):
+        return mark_safe(html)
+    note = format_html(
+        '<span class="review-note">{} <a href="{}" lang="en" hreflang="en">{}</a></span>',
+        _("The study team has not yet checked this translation."),
+        english_url,
+        _("Read the English text"),
+    )
+    return format_html("{}{}", mark_safe(html), note)
+
+
+@register.simple_tag(takes_context=True)
+def page_terms(context):
+    """The glossary terms used so far on this page, for the "words on this page" box."""
+    return list(glossary.for_request(context["request"]).used)
+
+
+@register.filter
+def registry_date(value: str) -> str:
+    """A registry date ("2022-08" or "2027-03-01") as written, or a dash."""
+    return value or "—"
+
+
+@register.simple_tag(takes_context=True)
+def language_alternates(context):
+    """<link rel="alternate" hreflang> for every language, and x-default for English."""
+    path = context["request"].path
+    links = []
+    for code, _name in settings.LANGUAGES:
+        url = settings.SITE_URL + translate_url(path, code)
+        links.append(format_html('<link rel="alternate" hreflang="{}" href="{}">', code, url))
+    default_url = settings.SITE_URL + translate_url(path, settings.LANGUAGE_CODE)
+    links.append(format_html('<link rel="alternate" hreflang="x-default" href="{}">', default_url))
+    return mark_safe("\n  ".join(links))

@@ -1,0 +1,68 @@
+"""Shared fixtures: the shipped trial data, and a real Chromium for browser tests."""
+
+import os
+
+# Playwright's sync API runs an event loop in this thread; Django then refuses
+# ORM calls (even creating the test database) unless this is set.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium, never a downloaded browser."""
+    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Cached pages and rate limits must not leak from one test to the next."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    # The live server serves files by their plain names; manifest storage would
+    # point pages at hashed names it does not serve.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def load_shipped_data():
+    call_command("import_trials", *sorted(str(p) for p in REGISTRY_DIR.glob("*.json")), verbosity=0)
+    call_command("load_content", verbosity=0)
+
+
+from pathlib import Path  # noqa: E402
+
+REGISTRY_DIR = Path(__file__).resolve().parent.parent / "data" / "registry"
+
+
+@pytest.fixture
+def trials_data(db):
+    """The two trials exactly as `make run` loads them."""
+    load_shipped_data()
+
+
+@pytest.fixture
+def live_trials(transactional_db):
+    """The shipped data, committed, for tests that use the live server."""
+    load_shipped_data()

@@ -1,0 +1,13 @@
+"""Which model fields carry English, Korean and Chinese versions (django-modeltranslation)."""
+
+from modeltranslation.translator import register, TranslationOptions
+
+from trials.models import FAQ, Choice, Criterion, GlossaryTerm, Question, Site, TreatmentGroup, TreatmentStep, Trial
+
+
+def fields_of(model):
+    return type(f"{model.__name__}Translation", (TranslationOptions,), {"fields": model.text_fields})
+
+
+for model in (Trial, Site, TreatmentGroup, TreatmentStep, FAQ, GlossaryTerm, Question, Choice, Criterion):
+    register(model)(fields_of(model))

@@ -1,0 +1,102 @@
+"""The pages that explain the trials: home, list, trial page, FAQ, glossary."""
+
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.db import connection
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from trials.cache import cached_page
+from trials.forms.trials import TrialFilterForm
+from trials.models import FAQ, Criterion, GlossaryTerm, Site, TreatmentGroup, TreatmentStep, Trial
+
+
+def healthz(request):
+    """200 once the database answers. Also the baseline that `make bench` compares against."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
+def robots_txt(request):
+    sitemap_url = request.build_absolute_uri(reverse("django.contrib.sitemaps.views.sitemap"))
+    lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /api/", "", f"Sitemap: {sitemap_url}"]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+def favicon(request):
+    return HttpResponsePermanentRedirect(staticfiles_storage.url("img/favicon.svg"))
+
+
+@cached_page
+def home(request):
+    trials = Trial.objects.published().prefetch_related("reviews")
+    return render(request, "trials/home.html", {"trials": trials})
+
+
+@cached_page
+def trial_list(request):
+    published = Trial.objects.published()
+    conditions = sorted(
+        {(t.condition_slug, t.condition_label) for t in published.only("condition_slug", "condition_label") if t.condition_slug},
+        key=lambda item: item[1],
+    )
+    form = TrialFilterForm(request.GET or None, conditions=conditions)
+    trials = form.filter(published).prefetch_related("reviews") if request.GET else published.prefetch_related("reviews")
+    return render(request, "trials/trial_list.html", {"form": form, "trials": trials, "filtered": bool(request.GET)})
+
+
+@cached_page
+def trial_detail(request, nct_id):
+    reviewed = Prefetch("reviews")
+    queryset = Trial.objects.published().prefetch_related(
+        reviewed,
+        Prefetch("sites", queryset=Site.objects.active().prefetch_related(reviewed)),
+        Prefetch("criteria", queryset=Criterion.objects.prefetch_related(reviewed)),
+        Prefetch("faqs", queryset=FAQ.objects.published().prefetch_related(reviewed)),
+        Prefetch(
+            "treatment_groups",
+            queryset=TreatmentGroup.objects.prefetch_related(
+                reviewed, Prefetch("steps", queryset=TreatmentStep.objects.prefetch_related(reviewed))
+            ),
+        ),
+    )
+    trial = queryset.filter(nct_id=nct_id.upper()).first()
+    if trial is None:
+        raise Http404("No such trial")
+    criteria = trial.criteria.all()
+    context = {
+        "trial": trial,
+        "inclusions": [c for c in criteria if c.kind == Criterion.Kind.INCLUSION],
+        "exclusions": [c for c in criteria if c.kind == Criterion.Kind.EXCLUSION],
+        "groups": trial.treatment_groups.all(),
+        "sites": trial.sites.all(),
+        "faqs": trial.faqs.all(),
+    }
+    return render(request, "trials/trial_detail.html", context)
+
+
+@cached_page
+def faq(request):
+    faqs = FAQ.objects.published().general().prefetch_related("reviews")
+    topics = [(label, [f for f in faqs if f.topic == value]) for value, label in FAQ.Topic.choices]
+    return render(request, "trials/faq.html", {"topics": [(label, items) for label, items in topics if items], "faqs": faqs})
+
+
+@cached_page
+def glossary(request):
+    terms = sorted(GlossaryTerm.objects.prefetch_related("reviews"), key=lambda term: term.term.casefold())
+    return render(request, "trials/glossary.html", {"terms": terms})
+
+
+@cached_page
+def privacy(request):
+    return render(request, "trials/privacy.html")
+
+
+@cached_page
+def about(request):
+    return render(request, "trials/about.html")
