@@ -77,7 +77,7 @@ def content_load(*, directory: Path = CONTENT_DIR) -> LoadReport:
     with transaction.atomic():
         load_glossary(read("glossary.yaml", directory), report)
         load_questions(read("questions.yaml", directory), report)
-        load_trials(read("trials.yaml", directory), report)
+        load_trials(read("trials.yaml", directory), read("criteria.yaml", directory), report)
         load_faqs(read("faq.yaml", directory).get("faqs", []), None, report)
     return report
 
@@ -116,7 +116,7 @@ def load_questions(data: dict, report: LoadReport) -> None:
             question.save(update_fields=["show_if"])
 
 
-def load_trials(data: dict, report: LoadReport) -> None:
+def load_trials(data: dict, criteria: dict, report: LoadReport) -> None:
     for item in data.get("trials", []):
         trial = Trial.objects.filter(nct_id=item["nct_id"]).first()
         if trial is None:
@@ -128,7 +128,8 @@ def load_trials(data: dict, report: LoadReport) -> None:
             load_site(trial, site_data, report)
         for order, group_data in enumerate(item.get("treatment_groups", [])):
             load_group(trial, order, group_data, report)
-        for order, criterion_data in enumerate(item.get("criteria", [])):
+        # Criteria live in their own file, criteria.yaml: {criteria: {NCT...: [...]}}.
+        for order, criterion_data in enumerate(criteria.get("criteria", {}).get(trial.nct_id, [])):
             load_criterion(trial, order, criterion_data, report)
         load_faqs(item.get("faqs", []), trial, report)
 

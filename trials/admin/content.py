@@ -1,0 +1,1 @@
+"""Admin for trials, sites, FAQs and glossary terms."""

@@ -1,0 +1,1 @@
+"""The study-team inbox: contact messages in the admin."""

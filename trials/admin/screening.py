@@ -1,0 +1,1 @@
+"""Admin for questions and criteria (pre-screener)."""
