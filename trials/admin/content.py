@@ -1,1 +1,247 @@
-"""Admin for trials, sites, FAQs and glossary terms."""
+"""Admin for trials, sites, treatment paths, FAQs and glossary terms.
+
+Registry facts are read-only here: they come from `import_trials`. Staff edit
+the plain-language text in every language, side by side. Each English text
+field shows its reading grade; each text field shows who last reviewed it, in
+each language, and can be marked reviewed. django-reversion keeps the history.
+"""
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
+from reversion.admin import VersionAdmin
+
+from trials import readability
+from trials.models import FAQ, FieldReview, GlossaryTerm, Site, TreatmentGroup, TreatmentStep, Trial
+from trials.models.content import text_hash
+
+LANGUAGE_NAMES = dict(settings.LANGUAGES)
+
+
+def review_choices(model) -> list[tuple[str, str]]:
+    return [
+        (f"{field}:{code}", f"{model._meta.get_field(field).verbose_name} · {LANGUAGE_NAMES[code]}")
+        for field in model.text_fields
+        for code in LANGUAGE_NAMES
+    ]
+
+
+class ReviewedContentAdmin(VersionAdmin, TranslationAdmin):
+    """Shared by every admin of translated, reviewed text."""
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        model_name = self.model._meta.model_name
+        review_field = forms.MultipleChoiceField(
+            label=_("Mark as reviewed now"),
+            choices=review_choices(self.model),
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            help_text=_("Tick each text you have checked, in each language. An edit after a review needs a new review."),
+        )
+        form.base_fields["mark_reviewed"] = review_field
+        # The reading grade of the saved English text, beside each field.
+        for field in self.model.text_fields:
+            target = readability.target_for(model_name, field)
+            name = f"{field}_{settings.LANGUAGE_CODE}"
+            if obj is not None and name in form.base_fields:
+                text = obj.field_text(field, settings.LANGUAGE_CODE)
+                grade = readability.grade(text)
+                if target is not None:
+                    verdict = _("fine") if grade <= target else _("too hard: use shorter sentences and words")
+                    note = _("Reading grade %(grade)s (target %(target)s or lower): %(verdict)s.") % {
+                        "grade": grade,
+                        "target": target,
+                        "verdict": verdict,
+                    }
+                elif text and len(text) > 80:
+                    note = _("Reading grade %(grade)s.") % {"grade": grade}
+                else:
+                    note = ""
+                form.base_fields[name].help_text = note
+        return form
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        fields = [f for f in fieldsets[0][1]["fields"] if f not in ("mark_reviewed", "review_status")]
+        result = [(None, {**fieldsets[0][1], "fields": fields}), *fieldsets[1:]]
+        reviewing = (["review_status"] if obj else []) + ["mark_reviewed"]
+        return [*result, (_("Review of the text"), {"fields": reviewing})]
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), "review_status")
+
+    @admin.display(description=_("Reviews"))
+    def review_status(self, obj):
+        rows = []
+        for field in obj.text_fields:
+            for code in LANGUAGE_NAMES:
+                text = obj.field_text(field, code)
+                if not text:
+                    continue
+                review = obj.review_for(field, code)
+                if review is None:
+                    state = _("not reviewed")
+                elif review.text_hash != text_hash(text):
+                    state = _("changed since %(name)s reviewed it on %(date)s") % {
+                        "name": review.reviewer_name,
+                        "date": f"{review.reviewed_at:%Y-%m-%d}",
+                    }
+                else:
+                    state = _("reviewed by %(name)s on %(date)s") % {
+                        "name": review.reviewer_name,
+                        "date": f"{review.reviewed_at:%Y-%m-%d}",
+                    }
+                label = f"{obj._meta.get_field(field).verbose_name} · {LANGUAGE_NAMES[code]}"
+                rows.append((label, state))
+        if not rows:
+            return "—"
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}</li>", rows))
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        content_type = ContentType.objects.get_for_model(obj)
+        for choice in form.cleaned_data.get("mark_reviewed", []):
+            field, code = choice.split(":")
+            FieldReview.objects.update_or_create(
+                content_type=content_type,
+                object_id=obj.pk,
+                field=field,
+                language=code,
+                defaults={
+                    "reviewed_by": request.user,
+                    "reviewer_name": request.user.get_full_name() or request.user.get_username(),
+                    "reviewed_at": timezone.now(),
+                    "text_hash": text_hash(obj.field_text(field, code)),
+                },
+            )
+
+
+REGISTRY_FIELDS = (
+    "nct_id",
+    "brief_title",
+    "official_title",
+    "acronym",
+    "org_study_id",
+    "secondary_ids",
+    "overall_status",
+    "status_verified",
+    "sponsor",
+    "collaborators",
+    "conditions",
+    "keywords",
+    "study_type",
+    "phases",
+    "allocation",
+    "intervention_model",
+    "masking",
+    "primary_purpose",
+    "enrollment",
+    "interventions",
+    "primary_outcomes",
+    "sex",
+    "minimum_age",
+    "maximum_age",
+    "min_age_months",
+    "age_under_months",
+    "start_date",
+    "primary_completion_date",
+    "completion_date",
+    "first_posted",
+    "last_update_posted",
+    "registry_checked_at",
+    "registry_source",
+)
+
+
+class TreatmentGroupInline(TranslationTabularInline):
+    model = TreatmentGroup
+    fields = ("order", "key", "name", "who")
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Trial)
+class TrialAdmin(ReviewedContentAdmin):
+    list_display = ("nct_id", "plain_title", "overall_status", "registry_checked_at", "is_published")
+    list_filter = ("overall_status", "is_published", "condition_slug")
+    search_fields = ("nct_id", "brief_title", "plain_title", "sponsor")
+    readonly_fields = REGISTRY_FIELDS
+    inlines = [TreatmentGroupInline]
+
+    def get_fieldsets(self, request, obj=None):
+        plain = [f for f in super().get_fieldsets(request, obj)[0][1]["fields"] if f not in REGISTRY_FIELDS]
+        return [
+            (_("Plain-language content (edited by staff)"), {"fields": plain}),
+            (_("Registry facts (read-only: they come from import_trials)"), {"fields": REGISTRY_FIELDS, "classes": ["collapse"]}),
+            (_("Review of the text"), {"fields": ["review_status", "mark_reviewed"]}),
+        ]
+
+    def has_add_permission(self, request):
+        # Trials come from the registry: `manage.py import_trials`.
+        return False
+
+
+SITE_REGISTRY_FIELDS = ("country", "state", "zip", "latitude", "longitude", "status", "from_registry")
+
+
+@admin.register(Site)
+class SiteAdmin(ReviewedContentAdmin):
+    list_display = ("facility", "city", "trial", "status", "team_email", "is_active")
+    list_filter = ("trial", "status", "is_active", "country")
+    search_fields = ("facility", "city", "team_email")
+    filter_horizontal = ("coordinators",)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.from_registry:
+            # The registry names the hospital in English; staff add the other languages.
+            readonly += [*SITE_REGISTRY_FIELDS, "facility_en", "city_en", "trial"]
+        return readonly
+
+
+class TreatmentStepInline(TranslationTabularInline):
+    model = TreatmentStep
+    fields = ("order", "name", "duration", "is_transplant")
+    extra = 0
+
+
+@admin.register(TreatmentGroup)
+class TreatmentGroupAdmin(ReviewedContentAdmin):
+    list_display = ("name", "trial", "order")
+    list_filter = ("trial",)
+    inlines = [TreatmentStepInline]
+
+
+@admin.register(FAQ)
+class FAQAdmin(ReviewedContentAdmin):
+    list_display = ("question", "trial", "topic", "order", "is_published")
+    list_editable = ("order", "is_published")
+    list_filter = ("trial", "topic", "is_published")
+    search_fields = ("question", "answer", "key")
+    ordering = ("trial", "topic", "order")
+
+
+@admin.register(GlossaryTerm)
+class GlossaryTermAdmin(ReviewedContentAdmin):
+    list_display = ("term", "slug", "aliases")
+    search_fields = ("term", "aliases", "definition", "slug")
+    prepopulated_fields = {"slug": ("term",)}
+
+
+@admin.register(FieldReview)
+class FieldReviewAdmin(admin.ModelAdmin):
+    list_display = ("content_type", "object_id", "field", "language", "reviewer_name", "reviewed_at")
+    list_filter = ("language", "content_type")
+    search_fields = ("reviewer_name", "field")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

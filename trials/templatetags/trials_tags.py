@@ -1,4 +1,7 @@
+import datetime
+
 from django import template
+from django.utils import formats
 from django.conf import settings
 from django.urls import translate_url
 from django.utils.html import escape, format_html
@@ -65,8 +68,15 @@ def page_terms(context):
 
 @register.filter
 def registry_date(value: str) -> str:
-    """A registry date ("2022-08" or "2027-03-01") as written, or a dash."""
-    return value or "—"
+    """A registry date ("2022-08" or "2027-03-01") in the reader's own date format."""
+    if not value:
+        return ""
+    parts = [int(part) for part in value.split("-")]
+    if len(parts) == 3:
+        return formats.date_format(datetime.date(*parts), "DATE_FORMAT")
+    if len(parts) == 2:
+        return formats.date_format(datetime.date(parts[0], parts[1], 1), "YEAR_MONTH_FORMAT")
+    return value
 
 
 @register.simple_tag(takes_context=True)
@@ -80,3 +90,10 @@ def language_alternates(context):
     default_url = settings.SITE_URL + translate_url(path, settings.LANGUAGE_CODE)
     links.append(format_html('<link rel="alternate" hreflang="x-default" href="{}">', default_url))
     return mark_safe("\n  ".join(links))
+
+
+@register.simple_tag
+def json_ld(data):
+    from trials.structured_data import script
+
+    return script(data)

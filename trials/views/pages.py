@@ -1,5 +1,6 @@
 """The pages that explain the trials: home, list, trial page, FAQ, glossary."""
 
+from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.db import connection
 from django.db.models import Prefetch
@@ -8,6 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from trials import structured_data
 from trials.cache import cached_page
 from trials.forms.trials import TrialFilterForm
 from trials.models import FAQ, Criterion, GlossaryTerm, Site, TreatmentGroup, TreatmentStep, Trial
@@ -68,13 +70,19 @@ def trial_detail(request, nct_id):
     if trial is None:
         raise Http404("No such trial")
     criteria = trial.criteria.all()
+    sites = trial.sites.all()
+    faqs = trial.faqs.all()
+    json_ld = [structured_data.medical_trial(trial, url=request.build_absolute_uri(), sites=sites)]
+    if faqs:
+        json_ld.append(structured_data.faq_page(faqs))
     context = {
         "trial": trial,
         "inclusions": [c for c in criteria if c.kind == Criterion.Kind.INCLUSION],
         "exclusions": [c for c in criteria if c.kind == Criterion.Kind.EXCLUSION],
         "groups": trial.treatment_groups.all(),
-        "sites": trial.sites.all(),
-        "faqs": trial.faqs.all(),
+        "sites": sites,
+        "faqs": faqs,
+        "json_ld": json_ld,
     }
     return render(request, "trials/trial_detail.html", context)
 
@@ -83,7 +91,11 @@ def trial_detail(request, nct_id):
 def faq(request):
     faqs = FAQ.objects.published().general().prefetch_related("reviews")
     topics = [(label, [f for f in faqs if f.topic == value]) for value, label in FAQ.Topic.choices]
-    return render(request, "trials/faq.html", {"topics": [(label, items) for label, items in topics if items], "faqs": faqs})
+    context = {
+        "topics": [(label, items) for label, items in topics if items],
+        "json_ld": [structured_data.faq_page(faqs)] if faqs else [],
+    }
+    return render(request, "trials/faq.html", context)
 
 
 @cached_page
@@ -94,7 +106,7 @@ def glossary(request):
 
 @cached_page
 def privacy(request):
-    return render(request, "trials/privacy.html")
+    return render(request, "trials/privacy.html", {"retention_days": settings.MESSAGE_RETENTION_DAYS})
 
 
 @cached_page
