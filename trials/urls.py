@@ -3,11 +3,14 @@
 from django.urls import path
 
 from trials import views
+from trials.views import screening as screening_views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("trials/", views.trial_list, name="trial_list"),
     path("trials/<str:nct_id>/", views.trial_detail, name="trial_detail"),
+    path("screen/", screening_views.screen, name="screen"),
+    path("trials/<str:nct_id>/screen/", screening_views.trial_screen, name="trial_screen"),
     path("faq/", views.faq, name="faq"),
     path("glossary/", views.glossary, name="glossary"),
     path("privacy/", views.privacy, name="privacy"),

@@ -273,6 +273,9 @@ class Site(ReviewedContent):
         ordering = ["trial", "facility"]
         verbose_name = _("study site")
         verbose_name_plural = _("study sites")
+        # The nearest-site search filters one trial's sites by a latitude range
+        # and a longitude range (trials/geo.py).
+        indexes = [models.Index(fields=["trial", "latitude", "longitude"], name="site_trial_lat_lon")]
 
     def __str__(self):
         return f"{self.facility}, {self.city}"

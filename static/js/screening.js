@@ -1,0 +1,60 @@
+// The pre-screener, made quicker with JavaScript. Every page works without it.
+// - Questions that depend on an answer on the same step show or hide at once.
+// - The language switcher carries the answers typed on this step, not only the saved ones.
+// - "Print this page" appears only where it can work.
+(function () {
+  "use strict";
+
+  var form = document.getElementById("screen-form");
+
+  function currentValue(name) {
+    if (!form) return "";
+    var checked = form.querySelector('input[name="' + name + '"]:checked');
+    if (checked) return checked.value;
+    var field = form.querySelector('input[name="' + name + '"]:not([type="radio"])');
+    return field ? field.value : "";
+  }
+
+  function applyConditions() {
+    if (!form) return;
+    form.querySelectorAll("[data-show-if]").forEach(function (block) {
+      var value = currentValue(block.getAttribute("data-show-if"));
+      var allowed = (block.getAttribute("data-show-if-values") || "").split(" ");
+      // Not answered yet counts as "we do not know": the question is asked.
+      block.hidden = value !== "" && allowed.indexOf(value) === -1;
+    });
+  }
+
+  if (form) {
+    form.addEventListener("change", applyConditions);
+    applyConditions();
+  }
+
+  var languageForm = document.getElementById("screen-language");
+  if (languageForm && form) {
+    languageForm.addEventListener("submit", function () {
+      languageForm.querySelectorAll("[data-answer]").forEach(function (input) {
+        input.remove();
+      });
+      new FormData(form).forEach(function (value, name) {
+        if (name === "csrfmiddlewaretoken" || name === "step" || name === "action") return;
+        var input = document.createElement("input");
+        input.type = "hidden";
+        input.name = name;
+        input.value = value;
+        input.setAttribute("data-answer", "");
+        languageForm.appendChild(input);
+      });
+    });
+  }
+
+  document.querySelectorAll(".js-print").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      window.print();
+    });
+  });
+
+  var summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+})();

@@ -1,0 +1,377 @@
+"""The pre-screener's rule engine: plain Python over plain data.
+
+It takes the question bank, each trial's rules, the guardian's answers and
+today's date, and says for each trial whether the child may qualify, does not
+seem to qualify, or whether more information is needed. It never sees a request
+and never writes to the database; the web pages and the JSON API both call it.
+
+Conventions, decided once here:
+- "Not sure" (and a question left out) makes a rule unknown, never met.
+- An inclusion rule says who can join: it is met when the answer fits. An
+  exclusion rule describes who cannot join: it is met when the child is clear
+  of it, not met when the answer matches it.
+- Ages are counted in whole months or years. When the anniversary day does not
+  exist in a month (born on 31 January, or on 29 February in a common year),
+  it falls on the 1st of the next month. So a child born on 29 February 2024
+  turns 1 on 1 March 2025, and "diagnosed before age 1" includes 28 February
+  2025. This errs on the side of letting the study team look, and it is what
+  the plain formula "month difference, minus one if the day is not reached yet"
+  gives.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from django.utils.translation import gettext_lazy as _
+
+UNSURE = "unsure"
+YES_NO_VALUES = ("yes", "no", UNSURE)
+BIRTH_DATE = "birth_date"
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class Kind(StrEnum):
+    DATE = "date"
+    YES_NO = "yes_no"
+    CHOICE = "choice"
+
+
+class RuleKind(StrEnum):
+    INCLUSION = "inclusion"
+    EXCLUSION = "exclusion"
+
+
+class Operator(StrEnum):
+    IN = "in"
+    NOT_IN = "not_in"
+    DIAGNOSED_BEFORE_AGE_MONTHS = "diagnosed_before_age_months"
+    AGE_AT_MOST_YEARS = "age_at_most_years"
+
+
+class Status(StrEnum):
+    MET = "met"
+    NOT_MET = "not_met"
+    UNKNOWN = "unknown"
+
+
+class Outcome(StrEnum):
+    DOES_NOT_QUALIFY = "does_not_qualify"
+    NEEDS_MORE_INFORMATION = "needs_more_information"
+    MAY_QUALIFY = "may_qualify"
+
+
+# Why a rule came out as it did; the pages turn these into one plain sentence.
+class Reason(StrEnum):
+    MISSING = "missing"
+    UNSURE = "unsure"
+    ANSWER = "answer"
+    DIAGNOSED_AT_MONTHS = "diagnosed_at_months"
+    AGE_YEARS = "age_years"
+
+
+# ---------------------------------------------------------------------------
+# Ages
+
+
+def age_in_months(birth: datetime.date, on: datetime.date) -> int:
+    """Whole months from birth to `on` (negative before birth).
+
+    A month is complete on the same day number; where that day does not exist
+    the anniversary is the 1st of the next month (see the module docstring).
+    """
+    months = (on.year - birth.year) * 12 + on.month - birth.month
+    if on.day < birth.day:
+        months -= 1
+    return months
+
+
+def age_in_years(birth: datetime.date, on: datetime.date) -> int:
+    return age_in_months(birth, on) // 12
+
+
+def anniversary(birth: datetime.date, months: int) -> datetime.date:
+    """The day a child born on `birth` becomes `months` months old."""
+    total = birth.year * 12 + birth.month - 1 + months
+    year, month = divmod(total, 12)
+    month += 1
+    try:
+        return datetime.date(year, month, birth.day)
+    except ValueError:
+        # The day does not exist in that month: the 1st of the next month.
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return datetime.date(year, month, 1)
+
+
+def first_birthday(birth: datetime.date) -> datetime.date:
+    return anniversary(birth, 12)
+
+
+# ---------------------------------------------------------------------------
+# Plain data
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionSpec:
+    key: str
+    kind: str
+    choices: tuple[str, ...] = ()
+    step: int = 1
+    show_if: str | None = None
+    show_if_values: tuple[str, ...] = ()
+
+    def allowed_values(self) -> tuple[str, ...]:
+        if self.kind == Kind.YES_NO:
+            return YES_NO_VALUES
+        if self.kind == Kind.CHOICE:
+            # "Not sure" is always an answer, even if staff forgot to list it.
+            return self.choices if UNSURE in self.choices else (*self.choices, UNSURE)
+        return ()
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    key: str
+    kind: str
+    question: str | None
+    operator: str = ""
+    values: tuple = ()
+
+    @property
+    def is_checked(self) -> bool:
+        return self.question is not None
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        """The answers this rule needs, in the order a guardian gives them."""
+        if self.question is None:
+            return ()
+        if self.operator == Operator.DIAGNOSED_BEFORE_AGE_MONTHS:
+            return (BIRTH_DATE, self.question)
+        return (self.question,)
+
+
+@dataclass(frozen=True, slots=True)
+class TrialRules:
+    nct_id: str
+    rules: tuple[Rule, ...]
+
+    @property
+    def checked(self) -> tuple[Rule, ...]:
+        return tuple(rule for rule in self.rules if rule.is_checked)
+
+    @property
+    def unchecked(self) -> tuple[Rule, ...]:
+        return tuple(rule for rule in self.rules if not rule.is_checked)
+
+    def question_keys(self) -> set[str]:
+        return {key for rule in self.rules for key in rule.reads}
+
+
+@dataclass(frozen=True, slots=True)
+class RuleResult:
+    rule: Rule
+    status: Status
+    reason: Reason
+    # The answer or figure behind the reason (a choice value, a number of months...).
+    detail: object = None
+
+
+@dataclass(frozen=True, slots=True)
+class TrialResult:
+    nct_id: str
+    outcome: Outcome
+    results: tuple[RuleResult, ...]
+    unchecked: tuple[Rule, ...] = field(default=())
+
+    def unknown_keys(self) -> list[str]:
+        keys = []
+        for result in self.results:
+            if result.status == Status.UNKNOWN:
+                keys.extend(k for k in result.rule.reads if k not in keys)
+        return keys
+
+
+# ---------------------------------------------------------------------------
+# Evaluation
+
+
+def rule_evaluate(rule: Rule, answers: Mapping[str, object], *, today: datetime.date) -> RuleResult:
+    """One rule over the answers. Answers are already parsed (dates are dates)."""
+    answer = answers.get(rule.question)
+    if answer is None or answer == "":
+        return RuleResult(rule, Status.UNKNOWN, Reason.MISSING)
+    if answer == UNSURE:
+        return RuleResult(rule, Status.UNKNOWN, Reason.UNSURE)
+
+    if rule.operator == Operator.DIAGNOSED_BEFORE_AGE_MONTHS:
+        birth = answers.get(BIRTH_DATE)
+        if not isinstance(birth, datetime.date):
+            return RuleResult(rule, Status.UNKNOWN, Reason.MISSING)
+        months = age_in_months(birth, answer)
+        fits = months < int(rule.values[0])
+        reason, detail = Reason.DIAGNOSED_AT_MONTHS, months
+    elif rule.operator == Operator.AGE_AT_MOST_YEARS:
+        years = age_in_years(answer, today)
+        fits = years <= int(rule.values[0])
+        reason, detail = Reason.AGE_YEARS, years
+    elif rule.operator == Operator.IN:
+        fits, reason, detail = answer in rule.values, Reason.ANSWER, answer
+    elif rule.operator == Operator.NOT_IN:
+        fits, reason, detail = answer not in rule.values, Reason.ANSWER, answer
+    else:
+        raise ValueError(f"unknown operator {rule.operator!r} in rule {rule.key}")
+
+    # An exclusion rule describes who cannot join: matching it rules the child out.
+    if rule.kind == RuleKind.EXCLUSION:
+        fits = not fits
+    return RuleResult(rule, Status.MET if fits else Status.NOT_MET, reason, detail)
+
+
+def outcome_of(statuses: Iterable[Status]) -> Outcome:
+    statuses = set(statuses)
+    if Status.NOT_MET in statuses:
+        return Outcome.DOES_NOT_QUALIFY
+    if Status.UNKNOWN in statuses:
+        return Outcome.NEEDS_MORE_INFORMATION
+    return Outcome.MAY_QUALIFY
+
+
+def trial_evaluate(trial: TrialRules, answers: Mapping[str, object], *, today: datetime.date) -> TrialResult:
+    results = tuple(rule_evaluate(rule, answers, today=today) for rule in trial.checked)
+    return TrialResult(trial.nct_id, outcome_of(r.status for r in results), results, trial.unchecked)
+
+
+def trials_evaluate(
+    trials: Sequence[TrialRules], answers: Mapping[str, object], *, today: datetime.date
+) -> list[TrialResult]:
+    return [trial_evaluate(trial, answers, today=today) for trial in trials]
+
+
+# ---------------------------------------------------------------------------
+# Which questions to ask
+
+
+def is_visible(question: QuestionSpec, answers: Mapping[str, object], by_key: Mapping[str, QuestionSpec]) -> bool:
+    """Asked when it has no condition, or its parent is asked and the parent's
+    answer is one of the listed values. A parent not answered (yet) counts as
+    "we do not know", so the question is asked."""
+    seen = set()
+    while question.show_if:
+        if question.key in seen:  # a loop made by staff: ask rather than hide
+            return True
+        seen.add(question.key)
+        parent = by_key.get(question.show_if)
+        if parent is None:
+            return True
+        answer = answers.get(parent.key)
+        if answer not in (None, "") and answer not in question.show_if_values:
+            return False
+        question = parent
+    return True
+
+
+def visible_questions(questions: Sequence[QuestionSpec], answers: Mapping[str, object]) -> list[QuestionSpec]:
+    by_key = {q.key: q for q in questions}
+    return [q for q in questions if is_visible(q, answers, by_key)]
+
+
+def visible_answers(questions: Sequence[QuestionSpec], answers: Mapping[str, object]) -> dict[str, object]:
+    """Drops answers to questions that no longer apply (the guardian changed an earlier answer)."""
+    keys = {q.key for q in visible_questions(questions, answers)}
+    return {key: value for key, value in answers.items() if key in keys}
+
+
+def questions_for(questions: Sequence[QuestionSpec], trials: Sequence[TrialRules]) -> list[QuestionSpec]:
+    """The questions these trials read, plus the questions they depend on to be shown."""
+    by_key = {q.key: q for q in questions}
+    needed = set()
+    for trial in trials:
+        for key in trial.question_keys():
+            while key in by_key and key not in needed:
+                needed.add(key)
+                key = by_key[key].show_if
+    return [q for q in questions if q.key in needed]
+
+
+# ---------------------------------------------------------------------------
+# Reading answers
+
+
+MESSAGES = {
+    "unknown_key": _("There is no question with this key."),
+    "bad_value": _("Choose one of the answers given."),
+    "bad_date": _("Enter a real date as year-month-day, for example 2025-03-01."),
+    "too_early": _("Check the year: this date is too long ago."),
+    "birth_future": _("The date of birth cannot be in the future."),
+    "date_future": _("This date cannot be in the future."),
+    "before_birth": _("This date is before the date of birth. Check both dates."),
+    "birth_after": _("The date of birth is after another date you gave. Check both dates."),
+}
+
+
+def date_parse(value: object) -> datetime.date | None:
+    if isinstance(value, datetime.date):
+        return value
+    if not isinstance(value, str) or not ISO_DATE.match(value.strip()):
+        return None
+    try:
+        return datetime.date.fromisoformat(value.strip())
+    except ValueError:
+        return None
+
+
+def answers_parse(
+    questions: Sequence[QuestionSpec], raw: Mapping[str, object], *, today: datetime.date, strict_keys: bool = False
+) -> tuple[dict[str, object], dict[str, list[str]]]:
+    """Checks and normalises raw answers (strings) into dates and values.
+
+    Returns (answers, errors). Empty values are left out: a question left out is
+    unknown. With strict_keys, a key that is not a question is an error (the API).
+    """
+    by_key = {q.key: q for q in questions}
+    answers: dict[str, object] = {}
+    errors: dict[str, list[str]] = {}
+
+    def error(key: str, code: str) -> None:
+        errors.setdefault(key, []).append(MESSAGES[code])
+
+    for key, value in raw.items():
+        question = by_key.get(key)
+        if question is None:
+            if strict_keys:
+                error(key, "unknown_key")
+            continue
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        if question.kind == Kind.DATE:
+            parsed = date_parse(value)
+            if parsed is None:
+                error(key, "bad_date")
+            elif parsed < EARLIEST_DATE:
+                error(key, "too_early")
+            elif parsed > today:
+                error(key, "birth_future" if key == BIRTH_DATE else "date_future")
+            else:
+                answers[key] = parsed
+        else:
+            text = value.strip() if isinstance(value, str) else value
+            if text not in question.allowed_values():
+                error(key, "bad_value")
+            else:
+                answers[key] = text
+
+    birth = answers.get(BIRTH_DATE)
+    if isinstance(birth, datetime.date):
+        for question in questions:
+            other = answers.get(question.key)
+            if question.key != BIRTH_DATE and question.kind == Kind.DATE and isinstance(other, datetime.date):
+                if other < birth:
+                    error(question.key, "before_birth")
+                    del answers[question.key]
+    return answers, errors

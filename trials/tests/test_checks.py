@@ -1,0 +1,82 @@
+"""Deploy checks: demo addresses are refused, and a real production configuration is clean."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core import checks
+
+from trials.models import Site
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.django_db
+def test_deploy_check_flags_active_sites_still_at_example_org(trials_data):
+    errors = [e for e in checks.run_checks(include_deployment_checks=True) if e.id == "trials.E001"]
+    assert {e.msg.split("'")[1] for e in errors} == {
+        "Severance Hospital",
+        "Sun Yat-Sen Memorial Hospital of Sun Yat-Sen University",
+    }
+    Site.objects.filter(facility_en="Severance Hospital").update(team_email="leukemia-team@hospital.test")
+    Site.objects.filter(city_en="Guangzhou").update(is_active=False)
+    assert not [e for e in checks.run_checks(include_deployment_checks=True) if e.id == "trials.E001"]
+
+
+def test_deploy_check_is_not_part_of_the_everyday_check(db, trials_data):
+    assert not [e for e in checks.run_checks() if e.id == "trials.E001"]
+
+
+def production_env(**extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "EMAIL_", "DATABASE_URL"))}
+    env.update(
+        {
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": "x7Gq-2vLk9Rz_" + "Pf4Ws8Nt3Jm6Hb1Yc5Xd0Ue7Ka2Lo9Qi4Vr" * 2,
+            "DJANGO_ALLOWED_HOSTS": "trials.example.org",
+            "EMAIL_HOST": "smtp.example.org",
+            "DATABASE_URL": "sqlite:////tmp/trialfinder-deploy-check.sqlite3",
+            **extra,
+        }
+    )
+    return env
+
+
+def test_check_deploy_prints_no_warning_with_real_values():
+    # The table-level check above needs data; this one runs on an empty database
+    # in a separate process, exactly as an operator would.
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=production_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = production_env()
+    del env["DJANGO_SECRET_KEY"]
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_a_bad_boolean_fails_loudly():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=production_env(DJANGO_DEBUG="maybe"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG must be 0 or 1" in result.stderr

@@ -1,0 +1,176 @@
+"""The public pages of the foundation: content, filters, structured data, query counts."""
+
+import json
+import re
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from trials.models import FAQ, Criterion, GlossaryTerm, Site, TreatmentGroup, TreatmentStep, Trial
+
+PAGES = ["/", "/trials/", "/trials/NCT06516679/", "/trials/NCT05303727/", "/faq/", "/glossary/", "/privacy/", "/about/"]
+
+pytestmark = pytest.mark.usefixtures("trials_data")
+
+
+def get(client, url, **headers):
+    cache.clear()
+    return client.get(url, **headers)
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_every_page_has_a_title_description_language_and_alternates(client, url):
+    response = get(client, url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<html lang="en">' in html
+    assert re.search(r'<meta name="description" content="[^"]{40,}">', html)
+    assert re.search(r"<title>[^<]+</title>", html)
+    for code in ("en", "ko", "zh-hans", "x-default"):
+        assert f'hreflang="{code}"' in html
+    assert "<h1" in html
+    # Nothing from another host: no third-party scripts, styles or fonts.
+    for tag in re.findall(r"<(?:script|img|link rel=\"(?:stylesheet|icon)\")[^>]*>", html):
+        assert not re.search(r'(src|href)="(https?:)?//', tag), tag
+
+
+def test_home_says_what_the_site_is_and_is_not(client):
+    html = get(client, "/").content.decode()
+    assert "not medical advice" in html
+    assert "cannot decide whether your child can join" in html
+    for trial in Trial.objects.all():
+        assert f"/trials/{trial.nct_id}/" in html
+
+
+def test_trial_page_shows_everything_a_parent_needs(client):
+    trial = Trial.objects.get(nct_id="NCT06516679")
+    html = get(client, "/trials/NCT06516679/").content.decode()
+    assert trial.plain_title in html
+    assert "Children who can join" in html and "Children who cannot join" in html
+    for criterion in trial.criteria.all():
+        assert criterion.text.replace("'", "&#x27;") in html or criterion.text in html
+    assert "Severance Hospital" in html and "Seoul" in html
+    assert "Last checked against the registry on" in html
+    assert "https://clinicaltrials.gov/study/NCT06516679" in html
+    assert "What we do not know" in html
+    assert "Phase 2" in html
+    assert "Girls and boys" in html
+    assert 'class="pathway"' in html and "The treatment paths, in words" in html
+    for group in TreatmentGroup.objects.filter(trial=trial):
+        assert group.name in html
+
+
+def test_trial_page_carries_medical_trial_json_ld(client):
+    html = get(client, "/trials/NCT05303727/").content.decode()
+    blocks = [json.loads(b) for b in re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)]
+    trial = next(b for b in blocks if b["@type"] == "MedicalTrial")
+    assert trial["identifier"] == "NCT05303727"
+    assert trial["phase"] == "Phase 2"
+    assert trial["status"] == "https://schema.org/NotYetRecruiting"
+    assert trial["sponsor"]["name"] == "Sun Yat-Sen Memorial Hospital of Sun Yat-Sen University"
+
+
+def test_faq_page_carries_faq_page_json_ld(client):
+    html = get(client, "/faq/").content.decode()
+    (block,) = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    data = json.loads(block)
+    assert data["@type"] == "FAQPage"
+    assert len(data["mainEntity"]) == FAQ.objects.general().published().count() > 0
+
+
+def test_unknown_trial_is_a_friendly_404(client):
+    response = get(client, "/trials/NCT00000000/")
+    assert response.status_code == 404
+    assert "could not find" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", {"NCT06516679", "NCT05303727"}),
+        ("?condition=neuroblastoma", {"NCT05303727"}),
+        ("?condition=infant-leukemia", {"NCT06516679"}),
+        ("?age=8&age_unit=months", {"NCT06516679", "NCT05303727"}),
+        ("?age=35&age_unit=months", {"NCT06516679", "NCT05303727"}),
+        ("?age=36&age_unit=months", {"NCT05303727"}),
+        ("?age=3&age_unit=years", {"NCT05303727"}),
+        ("?age=18&age_unit=years", {"NCT05303727"}),
+        ("?age=19&age_unit=years", set()),
+        ("?recruiting=on", set()),
+    ],
+)
+def test_trial_list_filters(client, query, expected):
+    html = get(client, "/trials/" + query).content.decode()
+    shown = set(re.findall(r'id="card-(NCT\d{8})"', html))
+    assert shown == expected
+
+
+def test_trial_list_explains_a_bad_age_and_keeps_the_other_filters(client):
+    html = get(client, "/trials/?age=eight&condition=neuroblastoma").content.decode()
+    assert "Enter the age as a whole number" in html
+    assert 'value="eight"' in html
+    assert re.search(r'<option value="neuroblastoma" selected>', html)
+
+
+def test_healthz_robots_and_sitemap(client):
+    assert get(client, "/healthz").content == b"ok"
+    robots = get(client, "/robots.txt").content.decode()
+    assert "Sitemap: http://testserver/sitemap.xml" in robots
+    sitemap = get(client, "/sitemap.xml").content.decode()
+    assert "http://testserver/trials/NCT06516679/" in sitemap
+    assert 'hreflang="ko" href="http://testserver/ko/trials/NCT06516679/"' in sitemap
+    assert get(client, "/favicon.ico").status_code == 301
+
+
+def add_rows(trial: Trial, count: int) -> None:
+    """More sites, FAQs, criteria and treatment steps, to show the query count does not grow."""
+    for n in range(count):
+        Site.objects.create(trial=trial, facility_en=f"Hospital {n}", city_en="Busan", country="Korea, Republic of")
+        FAQ.objects.create(trial=trial, key=f"extra-{trial.pk}-{n}", question_en=f"Question {n}?", answer_en="Answer.")
+        Criterion.objects.create(trial=trial, key=f"extra-{n}", kind=Criterion.Kind.EXCLUSION, text_en=f"Rule {n}")
+        group = TreatmentGroup.objects.create(trial=trial, key=f"extra-{n}", name_en=f"Group {n}")
+        TreatmentStep.objects.create(group=group, name_en="Step")
+        GlossaryTerm.objects.create(slug=f"extra-{trial.pk}-{n}", term_en=f"Extra{trial.pk}x{n}", definition_en="Meaning.")
+
+
+def count_queries(client, url) -> int:
+    # The first request warms Django's own content-type cache; the second is what
+    # a running site does for every visitor whose page is not cached.
+    client.get(url)
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+# The number of queries each page makes, asserted exactly so a change is noticed.
+EXPECTED_QUERIES = {
+    "/": 3,
+    "/trials/": 4,
+    "/trials/NCT06516679/": 13,
+    "/faq/": 3,
+    "/glossary/": 3,
+    "/privacy/": 1,
+}
+
+
+@pytest.mark.parametrize(("url", "expected"), EXPECTED_QUERIES.items())
+def test_query_count_is_fixed_and_does_not_grow_with_content(client, url, expected):
+    assert count_queries(client, url) == expected
+    for trial in Trial.objects.all():
+        add_rows(trial, 5)
+    assert count_queries(client, url) == expected
+
+
+def test_cached_page_makes_no_query_and_edits_show_at_once(client):
+    cache.clear()
+    client.get("/trials/NCT06516679/")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/trials/NCT06516679/").status_code == 200
+    assert len(queries) == 0
+    trial = Trial.objects.get(nct_id="NCT06516679")
+    trial.plain_title_en = "A changed title"
+    trial.save()
+    assert "A changed title" in client.get("/trials/NCT06516679/").content.decode()

@@ -1,0 +1,215 @@
+"""The registry importer: `manage.py import_trials`."""
+
+import copy
+import http.server
+import json
+import socket
+import threading
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from trials import registry
+from trials.models import Site, Trial
+from trials.tests.conftest import REGISTRY_DIR
+
+FILES = sorted(str(path) for path in REGISTRY_DIR.glob("*.json"))
+
+
+def record(nct_id="NCT01234567", **changes) -> dict:
+    study = json.loads((REGISTRY_DIR / "NCT05303727.json").read_text())
+    study = copy.deepcopy(study)
+    study["protocolSection"]["identificationModule"]["nctId"] = nct_id
+    for path, value in changes.items():
+        node = study
+        *parents, last = path.split(".")
+        for part in parents:
+            node = node[int(part)] if part.isdigit() else node[part]
+        node[int(last) if last.isdigit() else last] = value
+    return study
+
+
+def write(tmp_path, name, data) -> str:
+    path = tmp_path / name
+    path.write_text(data if isinstance(data, str) else json.dumps(data), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.django_db
+def test_import_creates_trials_and_their_sponsor_sites():
+    call_command("import_trials", *FILES, verbosity=0)
+    infant = Trial.objects.get(nct_id="NCT06516679")
+    assert infant.brief_title == "Efficacy of Risk-Stratified Treatment in Newly Diagnosed Infant Leukemia"
+    assert infant.phases == ["PHASE2"]
+    assert infant.maximum_age == "2 Years"
+    assert infant.age_under_months == 36
+    assert infant.registry_checked_at is not None
+    site = infant.sites.get()
+    assert (site.facility_en, site.city_en, site.country) == ("Severance Hospital", "Seoul", "Korea, Republic of")
+    assert site.latitude == pytest.approx(37.5622)
+    assert site.team_email.endswith("@example.org")
+
+    neuroblastoma = Trial.objects.get(nct_id="NCT05303727")
+    assert neuroblastoma.org_study_id == "2021-KY-126"
+    assert neuroblastoma.start_date == "2022-08"
+    assert neuroblastoma.completion_date == "2027-03-01"
+    assert neuroblastoma.age_under_months == 19 * 12
+    assert neuroblastoma.sites.get().city_en == "Guangzhou"
+
+
+@pytest.mark.django_db
+def test_import_is_idempotent():
+    call_command("import_trials", *FILES, verbosity=0)
+    before = list(Trial.objects.values().order_by("nct_id"))
+    sites_before = list(Site.objects.values().order_by("pk"))
+    call_command("import_trials", *FILES, verbosity=0)
+    assert list(Trial.objects.values().order_by("nct_id")) == before
+    assert list(Site.objects.values().order_by("pk")) == sites_before
+
+
+@pytest.mark.django_db
+def test_import_never_overwrites_staff_content():
+    call_command("import_trials", *FILES, verbosity=0)
+    trial = Trial.objects.get(nct_id="NCT06516679")
+    trial.summary_en = "Written by staff."
+    trial.summary_ko = "직원이 쓴 글."
+    trial.plain_title_en = "Staff title"
+    trial.save()
+    site = trial.sites.get()
+    site.team_email = "real-team@hospital.test"
+    site.street = "50-1 Yonsei-ro"
+    site.save()
+
+    call_command("import_trials", *FILES, verbosity=0)
+    trial.refresh_from_db()
+    site.refresh_from_db()
+    assert (trial.summary_en, trial.summary_ko, trial.plain_title_en) == ("Written by staff.", "직원이 쓴 글.", "Staff title")
+    assert (site.team_email, site.street) == ("real-team@hospital.test", "50-1 Yonsei-ro")
+
+
+@pytest.mark.django_db
+def test_import_reads_a_page_of_studies(tmp_path):
+    page = {"studies": [record("NCT00000001"), record("NCT00000002")], "nextPageToken": "abc"}
+    call_command("import_trials", write(tmp_path, "page.json", page), verbosity=0)
+    assert set(Trial.objects.values_list("nct_id", flat=True)) == {"NCT00000001", "NCT00000002"}
+
+
+@pytest.mark.django_db
+def test_a_site_the_registry_drops_stops_receiving_messages(tmp_path):
+    call_command("import_trials", write(tmp_path, "a.json", record()), verbosity=0)
+    assert Site.objects.get().is_active
+    call_command("import_trials", write(tmp_path, "b.json", record(**{"protocolSection.contactsLocationsModule.locations": []})), verbosity=0)
+    assert not Site.objects.get().is_active
+
+
+@pytest.mark.parametrize(
+    ("content", "field_named"),
+    [
+        ("{not json", "(file)"),
+        (record(nct_id="12345"), "protocolSection.identificationModule.nctId"),
+        (record(**{"protocolSection.identificationModule.briefTitle": None}), "protocolSection.identificationModule.briefTitle"),
+        (record(**{"protocolSection.statusModule.overallStatus": "OPEN"}), "protocolSection.statusModule.overallStatus"),
+        (record(**{"protocolSection.designModule.phases": "PHASE2"}), "protocolSection.designModule.phases"),
+        (
+            record(**{"protocolSection.contactsLocationsModule.locations.0.geoPoint": {"lat": 123.0, "lon": 1.0}}),
+            "protocolSection.contactsLocationsModule.locations[0].geoPoint.lat",
+        ),
+        (
+            record(**{"protocolSection.contactsLocationsModule.locations.0.geoPoint": {"lat": "north", "lon": 1.0}}),
+            "protocolSection.contactsLocationsModule.locations[0].geoPoint.lat",
+        ),
+        (
+            record(**{"protocolSection.contactsLocationsModule.locations.0.city": None}),
+            "protocolSection.contactsLocationsModule.locations[0].city",
+        ),
+        (record(**{"protocolSection.statusModule.startDateStruct.date": "August 2022"}), "startDateStruct.date"),
+        ({"studies": [record(), "not a study"]}, "studies[1]"),
+    ],
+)
+@pytest.mark.django_db
+def test_a_malformed_file_names_file_and_field_and_changes_nothing(tmp_path, content, field_named):
+    call_command("import_trials", *FILES, verbosity=0)
+    before = list(Trial.objects.values().order_by("nct_id"))
+    sites_before = list(Site.objects.values().order_by("pk"))
+    good = write(tmp_path, "good.json", record("NCT09999999"))
+    bad = write(tmp_path, "bad.json", content)
+
+    with pytest.raises(CommandError) as error:
+        # The good file comes first: nothing from it may be written either.
+        call_command("import_trials", good, bad, verbosity=0)
+
+    message = str(error.value)
+    assert "bad.json" in message
+    assert field_named in message
+    assert "Nothing was imported" in message
+    assert list(Trial.objects.values().order_by("nct_id")) == before
+    assert list(Site.objects.values().order_by("pk")) == sites_before
+
+
+@pytest.mark.django_db
+def test_a_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(CommandError, match="missing.json.*cannot be read"):
+        call_command("import_trials", str(tmp_path / "missing.json"), verbosity=0)
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.django_db
+def test_fetch_offline_fails_with_a_clear_message(monkeypatch):
+    # Nothing listens on this port: the same failure as a machine with no network.
+    monkeypatch.setattr(registry, "API_URL", f"http://127.0.0.1:{closed_port()}/api/v2/studies/{{nct_id}}")
+    with pytest.raises(CommandError, match="Could not reach ClinicalTrials.gov.*offline"):
+        call_command("import_trials", fetch=["NCT06516679"], verbosity=0)
+    assert not Trial.objects.exists()
+
+
+@pytest.fixture
+def registry_server():
+    """A local HTTP server that answers like the registry's API, from the shipped record files."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            nct_id = self.path.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
+            path = REGISTRY_DIR / f"{nct_id}.json"
+            if not path.exists():
+                self.send_response(404)
+                self.end_headers()
+                return
+            body = path.read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/api/v2/studies/{{nct_id}}?format=json"
+    server.shutdown()
+
+
+@pytest.mark.django_db
+def test_fetch_downloads_and_imports_the_live_record(monkeypatch, registry_server):
+    monkeypatch.setattr(registry, "API_URL", registry_server)
+    call_command("import_trials", fetch=["nct05303727"], verbosity=0)
+    trial = Trial.objects.get(nct_id="NCT05303727")
+    assert trial.registry_source.startswith("http://127.0.0.1")
+    with pytest.raises(CommandError, match="answered 404"):
+        call_command("import_trials", fetch=["NCT00000000"], verbosity=0)
+
+
+def test_registry_ages_become_months():
+    from trials.models.content import registry_age_to_months
+
+    assert registry_age_to_months("2 Years", upper=True) == 36
+    assert registry_age_to_months("18 Years", upper=True) == 228
+    assert registry_age_to_months("6 Months", upper=True) == 7
+    assert registry_age_to_months("1 Year", upper=False) == 12
+    assert registry_age_to_months("N/A", upper=True) is None
