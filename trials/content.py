@@ -97,7 +97,7 @@ def load_questions(data: dict, report: LoadReport) -> None:
     for order, item in enumerate(data.get("questions", [])):
         question = Question.objects.filter(key=item["key"]).first()
         if question is None:
-            question = Question(key=item["key"], kind=item["kind"], order=order)
+            question = Question(key=item["key"], kind=item["kind"], order=order, step=item.get("step", 1))
             report.count("questions")
         fill(question, item, Question.text_fields, ("step", "show_if_values"), report)
         question.save()

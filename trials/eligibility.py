@@ -375,3 +375,53 @@ def answers_parse(
                     error(question.key, "before_birth")
                     del answers[question.key]
     return answers, errors
+
+
+# ---------------------------------------------------------------------------
+# Checking a rule before it is saved (the admin and the content files)
+
+
+def rule_problems(
+    *, question: QuestionSpec | None, operator: str, values: object, question_key: str | None = None
+) -> dict[str, str]:
+    """What is wrong with a rule, by field ("question", "operator", "values"); empty when it is sound.
+
+    `question_key` names the question when `question` could not be found.
+    """
+    if question is None:
+        if question_key:
+            return {"question": _("There is no question with the key “%(key)s”.") % {"key": question_key}}
+        if operator or values:
+            return {"question": _("Choose the question this rule reads, or clear the comparison and the values.")}
+        return {}
+    if not operator:
+        return {"operator": _("Choose how the answer is compared.")}
+    if operator not in set(Operator):
+        return {"operator": _("Unknown comparison “%(operator)s”.") % {"operator": operator}}
+    if not isinstance(values, list | tuple) or not values:
+        return {"values": _("Give at least one value.")}
+
+    if operator in (Operator.IN, Operator.NOT_IN):
+        if question.kind == Kind.DATE:
+            return {"question": _("This comparison needs a yes/no question or a question with choices, not a date.")}
+        allowed = [v for v in question.allowed_values() if v != UNSURE]
+        if UNSURE in values:
+            return {"values": _("“unsure” cannot be part of a rule: “Not sure” always leaves the criterion unknown.")}
+        wrong = [str(v) for v in values if v not in allowed]
+        if wrong:
+            return {
+                "values": _("“%(wrong)s” is not an answer to “%(key)s”. Its answers are: %(allowed)s.")
+                % {"wrong": ", ".join(wrong), "key": question.key, "allowed": ", ".join(allowed)}
+            }
+        return {}
+
+    # The age comparisons take one whole number.
+    if len(values) != 1 or isinstance(values[0], bool) or not isinstance(values[0], int) or values[0] < 0:
+        return {"values": _("Give one whole number, for example 12.")}
+    if question.kind != Kind.DATE:
+        return {"question": _("This comparison needs a date question.")}
+    if operator == Operator.DIAGNOSED_BEFORE_AGE_MONTHS and question.key == BIRTH_DATE:
+        return {"question": _("Choose the date of diagnosis: the age is counted from the date of birth to it.")}
+    if operator == Operator.AGE_AT_MOST_YEARS and question.key != BIRTH_DATE:
+        return {"question": _("Choose the date of birth: the age today is counted from it.")}
+    return {}

@@ -51,6 +51,39 @@ class Question(ReviewedContent):
     def __str__(self):
         return self.key
 
+    def as_spec(self):
+        """This question as plain data for the rule engine (reads the choices)."""
+        from trials.eligibility import QuestionSpec
+
+        return QuestionSpec(
+            key=self.key,
+            kind=self.kind,
+            choices=tuple(choice.value for choice in self.choices.all()) if self.pk else (),
+            step=self.step,
+            show_if=self.show_if.key if self.show_if_id else None,
+            show_if_values=tuple(self.show_if_values or ()),
+        )
+
+    def clean(self):
+        if self.show_if_id and self.pk and self.show_if_id == self.pk:
+            raise ValidationError({"show_if": _("A question cannot depend on itself.")})
+        if not isinstance(self.show_if_values, list):
+            raise ValidationError({"show_if_values": _("Give the answers as a list, for example [\"all\", \"unsure\"].")})
+        if self.show_if_values and not self.show_if_id:
+            raise ValidationError({"show_if": _("Choose the question whose answers are listed.")})
+        if self.show_if_id:
+            if not self.show_if_values:
+                raise ValidationError({"show_if_values": _("List the answers for which this question is asked.")})
+            allowed = self.show_if.as_spec().allowed_values()
+            wrong = [str(value) for value in self.show_if_values if value not in allowed]
+            if wrong:
+                raise ValidationError(
+                    {
+                        "show_if_values": _("“%(wrong)s” is not an answer to “%(key)s”. Its answers are: %(allowed)s.")
+                        % {"wrong": ", ".join(wrong), "key": self.show_if.key, "allowed": ", ".join(allowed)}
+                    }
+                )
+
 
 class Choice(ReviewedContent):
     text_fields = ("label",)
@@ -114,5 +147,9 @@ class Criterion(ReviewedContent):
         return self.question_id is not None
 
     def clean(self):
-        if self.question_id and not self.operator:
-            raise ValidationError({"operator": _("Choose how the answer is compared.")})
+        from trials.eligibility import rule_problems
+
+        question = self.question.as_spec() if self.question_id else None
+        problems = rule_problems(question=question, operator=self.operator, values=self.values)
+        if problems:
+            raise ValidationError(problems)

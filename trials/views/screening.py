@@ -74,7 +74,7 @@ def screening_load(*, nct_id: str | None = None, for_display: bool = True) -> Ba
                     operator=c.operator,
                     values=tuple(c.values or ()),
                 )
-                for c in trial.criteria.all()
+                for c in sorted(trial.criteria.all(), key=lambda c: (c.kind != Criterion.Kind.INCLUSION, c.order, c.id))
             ),
         )
         for trial in trials

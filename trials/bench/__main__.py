@@ -1,0 +1,191 @@
+"""`make bench`: serves the site with gunicorn and loads it with wrk, then runs the
+in-process benchmarks of the pre-screener and the site lookup. Prints figures only;
+nothing here passes or fails.
+
+Run: .venv/bin/python -m trials.bench [--seconds 8] [--connections 16]
+"""
+
+import argparse
+import importlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def bench_env(database: Path) -> dict:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="bench-only-secret-key-" + "k" * 40,
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        DATABASE_URL=f"sqlite:///{database}",
+        EMAIL_HOST="127.0.0.1",
+        LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+def manage(env: dict, *args: str) -> None:
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def wait_until_up(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (local URL)
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"gunicorn did not answer at {url}")
+
+
+def run_wrk(url: str, seconds: int, connections: int, script: str | None = None, headers=()) -> tuple[float, str]:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for header in headers:
+        command += ["-H", header]
+    if script:
+        command += ["-s", script]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p99 = re.search(r"99%\s+([\d.]+\w+)", output).group(1)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if errors:
+        p99 += f" ({errors.group(1)} non-2xx!)"
+    return rate, p99
+
+
+LUA_UNCACHED = """
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", wrk.path .. "?uncached=" .. counter)
+end
+"""
+
+LUA_POST = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = [[{body}]]
+"""
+
+
+def http_figures(args) -> list[tuple[str, float, str]]:
+    workdir = Path(tempfile.mkdtemp(prefix="trialfinder-bench-"))
+    env = bench_env(workdir / "bench.sqlite3")
+    print("Preparing a database and static files for the benchmark...", flush=True)
+    manage(env, "migrate", "--noinput")
+    manage(env, "import_trials", *sorted(str(p) for p in (ROOT / "trials/data/registry").glob("*.json")))
+    manage(env, "load_content")
+    manage(env, "collectstatic", "--noinput")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [
+            PYTHON, "-m", "gunicorn", "trialfinder.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2",
+            "--access-logfile", "/dev/null", "--error-logfile", str(workdir / "gunicorn.log"),
+            "--control-socket", str(workdir / "gunicorn.ctl"),
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    rows = []
+    try:
+        wait_until_up(base + "/healthz")
+        with urllib.request.urlopen(base + "/", timeout=5) as response:  # noqa: S310 (local URL)
+            css = re.search(r'href="(/static/vendor/bootstrap/bootstrap\.min\.[0-9a-f]+\.css)"', response.read().decode())
+        targets = [
+            ("/healthz (bare view, baseline)", "/healthz", None, ()),
+            ("/trials/", "/trials/", None, ()),
+            ("trial page /trials/NCT06516679/", "/trials/NCT06516679/", None, ()),
+            ("trial page, Korean", "/ko/trials/NCT06516679/", None, ()),
+            ("trial page, never cached (render)", "/trials/NCT06516679/", "uncached", ()),
+            ("static CSS (Bootstrap, gzip)", css.group(1), None, ("Accept-Encoding: gzip",)),
+        ]
+        screening = optional_module("trials.bench.screening")
+        if screening and hasattr(screening, "prescreen_body"):
+            targets.append(("POST /api/v1/prescreen (all trials)", "/api/v1/prescreen", "post", ()))
+        for label, path, mode, headers in targets:
+            for _ in range(50):  # warm the page cache and the connections
+                urllib.request.urlopen(base + path.replace("/api/v1/prescreen", "/healthz"), timeout=5).read()  # noqa: S310
+            script = None
+            if mode == "uncached":
+                script = write_script(workdir, "uncached.lua", LUA_UNCACHED)
+            elif mode == "post":
+                body = screening.prescreen_body().decode().replace("]]", "] ]")
+                script = write_script(workdir, "post.lua", LUA_POST.replace("{body}", body))
+            rate, p99 = run_wrk(base + path, args.seconds, args.connections, script, headers)
+            rows.append((label, rate, p99))
+            print(f"  measured {label}: {rate:,.0f} req/s", flush=True)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+        shutil.rmtree(workdir, ignore_errors=True)
+    return rows
+
+
+def write_script(workdir: Path, name: str, text: str) -> str:
+    path = workdir / name
+    path.write_text(textwrap.dedent(text))
+    return str(path)
+
+
+def optional_module(name: str):
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError:
+        return None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=16)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: run `make bench`, which installs it.")
+
+    rows = http_figures(args)
+    baseline = rows[0][1]
+    print()
+    print(f"HTTP: gunicorn, 2 sync workers, DJANGO_DEBUG=0, SQLite; wrk -t2 -c{args.connections} -d{args.seconds}s")
+    print(f"{'target':44} {'req/s':>9} {'p99':>10} {'vs /healthz':>12}")
+    for label, rate, p99 in rows:
+        print(f"{label:44} {rate:9,.0f} {p99:>10} {rate / baseline:11.2f}x")
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trialfinder.settings")
+    import django
+
+    django.setup()
+    for name, title in (("trials.bench.screening", "Pre-screener"), ("trials.bench.sites", "Nearest study site")):
+        module = optional_module(name)
+        if module is None or not hasattr(module, "run"):
+            continue
+        print()
+        print(title)
+        for label, figure in module.run():
+            print(f"  {label:58} {figure}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""Staff keep the content true in the admin: read-only registry facts, grades, reviews, history."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from reversion.models import Version
+
+from trials.models import FAQ, FieldReview, Trial
+
+PASSWORD = "a-long-test-password-1"
+
+
+@pytest.fixture
+def staff_user(db):
+    return get_user_model().objects.create_superuser("editor", "editor@example.org", PASSWORD, first_name="Mina")
+
+
+@pytest.mark.django_db
+def test_registry_facts_are_read_only_and_plain_text_is_editable(client, trials_data, staff_user):
+    client.force_login(staff_user)
+    trial = Trial.objects.get(nct_id="NCT06516679")
+    html = client.get(f"/admin/trials/trial/{trial.pk}/change/").content.decode()
+    for editable in ("summary_en", "summary_ko", "summary_zh_hans", "involvement_en", "plain_title_ko"):
+        assert f'name="{editable}"' in html
+    for read_only in ("brief_title", "overall_status", "phases", "maximum_age", "sponsor"):
+        assert f'name="{read_only}"' not in html
+    assert "Registry facts (read-only" in html
+    assert "Reading grade" in html and "(target 7.0 or lower)" in html
+
+
+@pytest.mark.django_db
+def test_trials_cannot_be_added_by_hand(client, trials_data, staff_user):
+    client.force_login(staff_user)
+    assert client.get("/admin/trials/trial/add/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_admin_lists_search_and_filter(client, trials_data, staff_user):
+    client.force_login(staff_user)
+    assert "NCT05303727" in client.get("/admin/trials/trial/?q=neuroblastoma").content.decode()
+    faq_page = client.get("/admin/trials/faq/?topic__exact=infants").content.decode()
+    assert FAQ.objects.filter(topic="infants").first().question_en[:30] in faq_page
+    assert client.get("/admin/trials/glossaryterm/?q=MRD").status_code == 200
+    assert client.get("/admin/trials/site/?q=Seoul").status_code == 200
+
+
+@pytest.mark.browser
+def test_editing_marks_reviews_and_keeps_history(live_server, page, live_trials):
+    get_user_model().objects.create_superuser("editor", "editor@example.org", PASSWORD, first_name="Mina")
+    trial = Trial.objects.get(nct_id="NCT05303727")
+    page.goto(live_server.url + "/admin/login/")
+    page.fill("#id_username", "editor")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+
+    page.goto(f"{live_server.url}/admin/trials/trial/{trial.pk}/change/")
+    page.fill("#id_summary_ko", "연구팀이 확인한 요약입니다.")
+    page.get_by_label("summary · Korean").check()
+    page.click("input[name=_save]")
+    assert "was changed successfully" in page.content()
+
+    review = FieldReview.objects.get(object_id=trial.pk, field="summary", language="ko")
+    assert review.reviewer_name == "Mina"
+    trial.refresh_from_db()
+    assert trial.is_reviewed("summary", "ko")
+    assert not trial.is_reviewed("summary", "zh-hans")
+
+    # The public Korean page no longer shows the "not checked" note for that text.
+    page.goto(live_server.url + "/ko/trials/NCT05303727/")
+    summary = page.locator("section[aria-labelledby=summary-heading]")
+    assert "연구팀이 확인한 요약입니다." in summary.inner_text()
+    assert summary.locator(".review-note").count() == 0
+
+    # An edit after the review makes it stale again.
+    page.goto(f"{live_server.url}/admin/trials/trial/{trial.pk}/change/")
+    page.fill("#id_summary_ko", "다시 고친 요약입니다.")
+    page.click("input[name=_save]")
+    trial.refresh_from_db()
+    assert not trial.is_reviewed("summary", "ko")
+    page.goto(f"{live_server.url}/admin/trials/trial/{trial.pk}/change/")
+    assert "changed since Mina reviewed it" in page.content()
+
+    # History: who changed what, and when.
+    versions = Version.objects.get_for_object(trial)
+    assert versions.count() == 2
+    assert versions[1].field_dict["summary_ko"] == "연구팀이 확인한 요약입니다."
+    assert versions[0].revision.user.username == "editor"
+    page.goto(f"{live_server.url}/admin/trials/trial/{trial.pk}/history/")
+    assert "editor" in page.content()
