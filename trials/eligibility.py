@@ -370,10 +370,10 @@ def answers_parse(
     if isinstance(birth, datetime.date):
         for question in questions:
             other = answers.get(question.key)
-            if question.key != BIRTH_DATE and question.kind == Kind.DATE and isinstance(other, datetime.date):
-                if other < birth:
-                    error(question.key, "before_birth")
-                    del answers[question.key]
+            is_other_date = question.key != BIRTH_DATE and isinstance(other, datetime.date)
+            if is_other_date and other < birth:
+                error(question.key, "before_birth")
+                del answers[question.key]
     return answers, errors
 
 

@@ -24,7 +24,17 @@ def header_safe(text: str) -> str:
 
 
 def guardian_name(message: ContactMessage) -> str:
-    return header_safe(f"{message.first_name} {message.last_name}")
+    """The full name as its owner writes it: 김민준 (family name first, no
+    space) for names in Hangul or Han script, "Minjun Kim" otherwise."""
+    first, last = message.first_name.strip(), message.last_name.strip()
+    if first and last and not (first + last).isascii() and all(is_cjk(char) for char in first + last):
+        return header_safe(last + first)
+    return header_safe(f"{first} {last}")
+
+
+def is_cjk(char: str) -> bool:
+    code = ord(char)
+    return 0xAC00 <= code <= 0xD7A3 or 0x3400 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF
 
 
 def language_name(code: str) -> str:

@@ -31,20 +31,27 @@ def review_choices(model) -> list[tuple[str, str]]:
     ]
 
 
+class ReviewForm(forms.ModelForm):
+    mark_reviewed = forms.MultipleChoiceField(
+        label=_("Mark as reviewed now"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick each text you have checked, in each language. An edit after a review needs a new review."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mark_reviewed"].choices = review_choices(self._meta.model)
+
+
 class ReviewedContentAdmin(VersionAdmin, TranslationAdmin):
     """Shared by every admin of translated, reviewed text."""
+
+    form = ReviewForm
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         model_name = self.model._meta.model_name
-        review_field = forms.MultipleChoiceField(
-            label=_("Mark as reviewed now"),
-            choices=review_choices(self.model),
-            required=False,
-            widget=forms.CheckboxSelectMultiple,
-            help_text=_("Tick each text you have checked, in each language. An edit after a review needs a new review."),
-        )
-        form.base_fields["mark_reviewed"] = review_field
         # The reading grade of the saved English text, beside each field.
         for field in self.model.text_fields:
             target = readability.target_for(model_name, field)

@@ -18,7 +18,6 @@ MESSAGE_MAX = 3000
 SUMMARY_MAX = 4000
 # Where a number is written without "+", guess its country from the language.
 LANGUAGE_REGIONS = {"ko": "KR", "zh-hans": "CN"}
-SITE_PLACEHOLDER = "__SITE__"
 
 
 def has_control_characters(text: str, *, allow_newlines: bool = False) -> bool:
@@ -96,7 +95,7 @@ class ContactForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.sites_by_id = {site.pk: site for site in sites}
         self.fields["site"].choices = [(site.pk, site.facility) for site in sites]
-        shown = consent_site.facility if consent_site else SITE_PLACEHOLDER
+        shown = consent_site.facility if consent_site else _("the site I choose")
         self.fields["consent"].label = consent_sentence(shown)
 
     def clean_first_name(self):
@@ -157,11 +156,11 @@ class ContactForm(forms.Form):
             self.data = self.data.copy()
             self.data.pop(self.add_prefix("consent"), None)
             self.data[self.add_prefix("consent_site")] = str(site_id)
-            self.add_error(
-                "consent",
-                _("You chose a different study site. Please tick the box again to agree to send your details to %(site)s.")
-                % {"site": site.facility},
-            )
+            if cleaned.get("consent_site") is None:
+                problem = _("Now that you have chosen %(site)s, please tick the box again to agree to send your details there.")
+            else:
+                problem = _("You chose a different study site. Please tick the box again to agree to send your details to %(site)s.")
+            self.add_error("consent", problem % {"site": site.facility})
         if site_id is not None and not self.sites_by_id[site_id].team_email:
             self.add_error("site", _("We do not have an address for this study team yet. Please choose another site."))
         return cleaned

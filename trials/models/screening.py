@@ -68,7 +68,8 @@ class Question(ReviewedContent):
         if self.show_if_id and self.pk and self.show_if_id == self.pk:
             raise ValidationError({"show_if": _("A question cannot depend on itself.")})
         if not isinstance(self.show_if_values, list):
-            raise ValidationError({"show_if_values": _("Give the answers as a list, for example [\"all\", \"unsure\"].")})
+            message = _('Give the answers as a list, for example ["all", "unsure"].')
+            raise ValidationError({"show_if_values": message})
         if self.show_if_values and not self.show_if_id:
             raise ValidationError({"show_if": _("Choose the question whose answers are listed.")})
         if self.show_if_id:

@@ -30,16 +30,21 @@ def paragraphs(text: str, link) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def prose(context, obj, field_name, inline=False):
+def prose(context, obj, field_name, inline=False, terms=None):
     """Renders a translated text field with glossary links and, where the
-    translation is not yet reviewed or missing, a note that links to the English text."""
+    translation is not yet reviewed or missing, a note that links to the English text.
+
+    Paragraphs link glossary terms; inline text (titles, labels, link text) does
+    not unless asked with terms=True, since a link must not sit inside a link or a heading.
+    """
     request = context["request"]
     language = get_language() or settings.LANGUAGE_CODE
     page_glossary = glossary.for_request(request)
     own_text = obj.field_text(field_name, language)
     text = own_text or obj.field_text(field_name, settings.LANGUAGE_CODE)
+    link_terms = (not inline) if terms is None else terms
     if inline:
-        html = page_glossary.link(escape(text.strip()))
+        html = page_glossary.link(escape(text.strip())) if link_terms else escape(text.strip())
     else:
         html = paragraphs(text, page_glossary.link)
     if language == settings.LANGUAGE_CODE or not text:

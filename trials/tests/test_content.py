@@ -8,7 +8,7 @@ from trials.models import FAQ, Criterion, GlossaryTerm, Site, TreatmentGroup, Tr
 
 REQUIRED_TERMS = [
     "all", "alal", "mrd", "kmt2a", "induction", "consolidation", "maintenance", "stem-cell-transplant",
-    "allogeneic", "autologous", "conditioning", "neuroblastoma", "stage-4m", "complete-response",
+    "allogeneic", "autologous", "conditioning", "neuroblastoma", "stage-4-m", "complete-response",
 ]
 
 
