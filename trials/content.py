@@ -120,7 +120,9 @@ def load_trials(data: dict, criteria: dict, report: LoadReport) -> None:
     for item in data.get("trials", []):
         trial = Trial.objects.filter(nct_id=item["nct_id"]).first()
         if trial is None:
-            report.warnings.append(f"{item['nct_id']} is not imported yet: run import_trials first. Its content was skipped.")
+            report.warnings.append(
+                f"{item['nct_id']} is not imported yet: run import_trials first. Its content was skipped."
+            )
             continue
         fill(trial, item, Trial.text_fields, ("condition_slug", "order"), report)
         trial.save()
@@ -179,7 +181,12 @@ def load_faqs(items: list, trial: Trial | None, report: LoadReport) -> None:
     for order, item in enumerate(items):
         faq = FAQ.objects.filter(key=item["key"]).first()
         if faq is None:
-            faq = FAQ(key=item["key"], trial=trial, order=order, topic=item.get("topic", FAQ.Topic.TRIAL if trial else FAQ.Topic.TRIALS))
+            faq = FAQ(
+                key=item["key"],
+                trial=trial,
+                order=order,
+                topic=item.get("topic", FAQ.Topic.TRIAL if trial else FAQ.Topic.TRIALS),
+            )
             report.count("FAQs")
         fill(faq, item, FAQ.text_fields, (), report)
         faq.save()

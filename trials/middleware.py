@@ -6,8 +6,16 @@ from django.utils.translation import get_language_from_path, get_supported_langu
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 # Paths that are not pages for guardians, and never change language.
-UNTRANSLATED_PREFIXES = ("/admin/", "/api/", "/static/", "/language/", "/healthz", "/robots.txt",
-                         "/sitemap.xml", "/favicon.ico")
+UNTRANSLATED_PREFIXES = (
+    "/admin/",
+    "/api/",
+    "/static/",
+    "/language/",
+    "/healthz",
+    "/robots.txt",
+    "/sitemap.xml",
+    "/favicon.ico",
+)
 
 
 def preferred_language(request) -> str | None:
@@ -37,17 +45,21 @@ class PreferredLanguageMiddleware:
 
     def __call__(self, request):
         path = request.path_info
-        if request.method in ("GET", "HEAD") and not path.startswith(UNTRANSLATED_PREFIXES):
-            if get_language_from_path(path) is None:
-                language = preferred_language(request)
-                if language and language != settings.LANGUAGE_CODE:
-                    target = translate_url(path, language)
-                    if target != path:
-                        query = request.META.get("QUERY_STRING")
-                        response = HttpResponseRedirect(target + (f"?{query}" if query else ""))
-                        patch_vary_headers(response, ("Accept-Language", "Cookie"))
-                        return response
-        response = self.get_response(request)
-        if not path.startswith(UNTRANSLATED_PREFIXES):
-            patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        if path.startswith(UNTRANSLATED_PREFIXES):
+            return self.get_response(request)
+        response = self.redirect_to_preferred_language(request) or self.get_response(request)
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
         return response
+
+    def redirect_to_preferred_language(self, request):
+        path = request.path_info
+        if request.method not in ("GET", "HEAD") or get_language_from_path(path) is not None:
+            return None
+        language = preferred_language(request)
+        if not language or language == settings.LANGUAGE_CODE:
+            return None
+        target = translate_url(path, language)
+        if target == path:
+            return None
+        query = request.META.get("QUERY_STRING")
+        return HttpResponseRedirect(target + (f"?{query}" if query else ""))

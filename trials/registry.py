@@ -89,7 +89,14 @@ class Reader:
         return values
 
 
-KIND_NAMES = {str: "text", int: "a whole number", float: "a number", list: "a list", dict: "an object", bool: "true or false"}
+KIND_NAMES = {
+    str: "text",
+    int: "a whole number",
+    float: "a number",
+    list: "a list",
+    dict: "an object",
+    bool: "true or false",
+}
 
 
 def parse_study(study, source: str, path: str = "") -> TrialFacts:
@@ -225,9 +232,10 @@ def fetch(nct_id: str, timeout: float = 20) -> list[TrialFacts]:
     if not NCT_PATTERN.match(nct_id):
         raise RecordError(nct_id, "nctId", "is not an NCT number such as NCT01234567")
     url = API_URL.format(nct_id=nct_id)
-    request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": "TrialFinder importer"})
+    headers = {"Accept": "application/json", "User-Agent": "TrialFinder importer"}
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310 (API_URL is a fixed https URL)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (fixed https URL)
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
             data = json.loads(response.read().decode("utf-8"))
     except urllib.error.HTTPError as error:
         raise ConnectionError(f"ClinicalTrials.gov answered {error.code} for {nct_id}.") from None

@@ -185,7 +185,10 @@ class TrialAdmin(ReviewedContentAdmin):
         plain = [f for f in super().get_fieldsets(request, obj)[0][1]["fields"] if f not in REGISTRY_FIELDS]
         return [
             (_("Plain-language content (edited by staff)"), {"fields": plain}),
-            (_("Registry facts (read-only: they come from import_trials)"), {"fields": REGISTRY_FIELDS, "classes": ["collapse"]}),
+            (
+                _("Registry facts (read-only: they come from import_trials)"),
+                {"fields": REGISTRY_FIELDS, "classes": ["collapse"]},
+            ),
             (_("Review of the text"), {"fields": ["review_status", "mark_reviewed"]}),
         ]
 

@@ -102,9 +102,20 @@ def http_figures(args) -> list[tuple[str, float, str]]:
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [
-            PYTHON, "-m", "gunicorn", "trialfinder.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2",
-            "--access-logfile", "/dev/null", "--error-logfile", str(workdir / "gunicorn.log"),
-            "--control-socket", str(workdir / "gunicorn.ctl"),
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "trialfinder.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            "2",
+            "--access-logfile",
+            "/dev/null",
+            "--error-logfile",
+            str(workdir / "gunicorn.log"),
+            "--control-socket",
+            str(workdir / "gunicorn.ctl"),
         ],
         cwd=ROOT,
         env=env,
@@ -113,7 +124,9 @@ def http_figures(args) -> list[tuple[str, float, str]]:
     try:
         wait_until_up(base + "/healthz")
         with urllib.request.urlopen(base + "/", timeout=5) as response:  # noqa: S310 (local URL)
-            css = re.search(r'href="(/static/vendor/bootstrap/bootstrap\.min\.[0-9a-f]+\.css)"', response.read().decode())
+            css = re.search(
+                r'href="(/static/vendor/bootstrap/bootstrap\.min\.[0-9a-f]+\.css)"', response.read().decode()
+            )
         targets = [
             ("/healthz (bare view, baseline)", "/healthz", None, ()),
             ("/trials/", "/trials/", None, ()),

@@ -58,9 +58,7 @@ class ContactMessage(models.Model):
 
     # Delivery by the task worker. Each email is marked as it goes out, so a
     # retry never sends one twice.
-    delivery_status = models.CharField(
-        _("delivery"), max_length=10, choices=Delivery.choices, default=Delivery.PENDING
-    )
+    delivery_status = models.CharField(_("delivery"), max_length=10, choices=Delivery.choices, default=Delivery.PENDING)
     team_email_sent_at = models.DateTimeField(null=True, blank=True)
     guardian_copy_sent_at = models.DateTimeField(null=True, blank=True)
     delivery_attempts = models.PositiveSmallIntegerField(default=0)
@@ -74,4 +72,29 @@ class ContactMessage(models.Model):
         verbose_name_plural = _("messages")
 
     def __str__(self):
+        # Shown in admin logs and history: no personal data.
         return f"Message {self.pk} to {self.site}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in CLOSED_STATUSES
+
+    def record_status_dates(self, now) -> None:
+        """First contact is the first move out of "new"; closing stamps the
+        date that starts the retention period, and reopening clears it."""
+        if self.status != self.Status.NEW and self.first_contacted_at is None:
+            self.first_contacted_at = now
+        if self.is_closed:
+            self.closed_at = self.closed_at or now
+        else:
+            self.closed_at = None
+
+    @property
+    def time_to_first_contact(self):
+        if self.first_contacted_at is None:
+            return None
+        return self.first_contacted_at - self.created_at
+
+
+# A reason is required for these, and they start the retention clock.
+CLOSED_STATUSES = {ContactMessage.Status.NOT_ELIGIBLE, ContactMessage.Status.CLOSED}

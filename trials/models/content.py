@@ -185,7 +185,9 @@ class Trial(ReviewedContent):
 
     @property
     def phase_display(self) -> str:
-        return ", ".join(p.replace("PHASE", "Phase ").replace("EARLY_", "Early ").replace("NA", "n/a") for p in self.phases)
+        return ", ".join(
+            p.replace("PHASE", "Phase ").replace("EARLY_", "Early ").replace("NA", "n/a") for p in self.phases
+        )
 
     def unknown_facts(self) -> list[str]:
         """Labels of registry facts we do not have, for the "not known" notice."""
@@ -346,7 +348,12 @@ class FAQ(ReviewedContent):
     text_fields = ("question", "answer")
 
     trial = models.ForeignKey(
-        Trial, null=True, blank=True, on_delete=models.CASCADE, related_name="faqs", help_text=_("Empty for a general question.")
+        Trial,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="faqs",
+        help_text=_("Empty for a general question."),
     )
     key = models.SlugField(max_length=60, unique=True, help_text=_("Stable name, used when content files are loaded."))
     topic = models.CharField(max_length=20, choices=Topic.choices, default=Topic.TRIALS)
@@ -372,7 +379,10 @@ class GlossaryTerm(ReviewedContent):
     slug = models.SlugField(unique=True)
     term = models.CharField(_("term"), max_length=100)
     aliases = models.CharField(
-        _("other forms"), max_length=300, blank=True, help_text=_("Other ways the term is written, separated by commas.")
+        _("other forms"),
+        max_length=300,
+        blank=True,
+        help_text=_("Other ways the term is written, separated by commas."),
     )
     definition = models.TextField(_("meaning"))
 

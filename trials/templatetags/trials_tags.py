@@ -1,10 +1,10 @@
 import datetime
 
 from django import template
-from django.utils import formats
 from django.conf import settings
 from django.urls import translate_url
-from django.utils.html import escape, format_html
+from django.utils import formats
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -47,22 +47,44 @@ def prose(context, obj, field_name, inline=False, terms=None):
         html = page_glossary.link(escape(text.strip())) if link_terms else escape(text.strip())
     else:
         html = paragraphs(text, page_glossary.link)
+    # Every piece of text in html was escaped above; only our own tags are added.
+    html = mark_safe(html)  # noqa: S308
     if language == settings.LANGUAGE_CODE or not text:
-        return mark_safe(html)
+        return html
+    if inline:
+        # A note (with its link) cannot sit inside a heading, link or list item:
+        # inline text raises one note for the whole page instead.
+        if not own_text or not obj.is_reviewed(field_name, language):
+            request._unreviewed_inline_text = True
+        return format_html('<span lang="en">{}</span>', html) if not own_text else html
     english_url = translate_url(request.path, settings.LANGUAGE_CODE)
     if not own_text:
         note = _("This text is not yet translated. It is shown in English.")
-        wrapped = format_html('<span lang="en">{}</span>' if inline else '<div lang="en">{}</div>', mark_safe(html))
+        wrapped = format_html('<div lang="en">{}</div>', html)
         return format_html('{}<span class="review-note">{}</span>', wrapped, note)
     if obj.is_reviewed(field_name, language):
-        return mark_safe(html)
+        return html
     note = format_html(
         '<span class="review-note">{} <a href="{}" lang="en" hreflang="en">{}</a></span>',
         _("The study team has not yet checked this translation."),
         english_url,
         _("Read the English text"),
     )
-    return format_html("{}{}", mark_safe(html), note)
+    return format_html("{}{}", html, note)
+
+
+@register.simple_tag(takes_context=True)
+def unreviewed_note(context):
+    """One note for the short texts on this page whose translation is not yet checked."""
+    request = context["request"]
+    if not getattr(request, "_unreviewed_inline_text", False):
+        return ""
+    return format_html(
+        '<p class="review-note page-review-note">{} <a href="{}" lang="en" hreflang="en">{}</a></p>',
+        _("Some short texts on this page are translations that the study team has not yet checked."),
+        translate_url(request.path, settings.LANGUAGE_CODE),
+        _("Read the English page"),
+    )
 
 
 @register.simple_tag(takes_context=True)
@@ -94,7 +116,7 @@ def language_alternates(context):
         links.append(format_html('<link rel="alternate" hreflang="{}" href="{}">', code, url))
     default_url = settings.SITE_URL + translate_url(path, settings.LANGUAGE_CODE)
     links.append(format_html('<link rel="alternate" hreflang="x-default" href="{}">', default_url))
-    return mark_safe("\n  ".join(links))
+    return format_html_join("\n  ", "{}", ((link,) for link in links))
 
 
 @register.simple_tag

@@ -7,8 +7,20 @@ from django.core.management import call_command
 from trials.models import FAQ, Criterion, GlossaryTerm, Site, TreatmentGroup, Trial
 
 REQUIRED_TERMS = [
-    "all", "alal", "mrd", "kmt2a", "induction", "consolidation", "maintenance", "stem-cell-transplant",
-    "allogeneic", "autologous", "conditioning", "neuroblastoma", "stage-4-m", "complete-response",
+    "all",
+    "alal",
+    "mrd",
+    "kmt2a",
+    "induction",
+    "consolidation",
+    "maintenance",
+    "stem-cell-transplant",
+    "allogeneic",
+    "autologous",
+    "conditioning",
+    "neuroblastoma",
+    "stage-4-m",
+    "complete-response",
 ]
 
 

@@ -2,7 +2,6 @@
 
 import json
 import re
-
 from html import unescape
 
 import pytest
@@ -136,7 +135,9 @@ def add_rows(trial: Trial, count: int) -> None:
         Criterion.objects.create(trial=trial, key=f"extra-{n}", kind=Criterion.Kind.EXCLUSION, text_en=f"Rule {n}")
         group = TreatmentGroup.objects.create(trial=trial, key=f"extra-{n}", name_en=f"Group {n}")
         TreatmentStep.objects.create(group=group, name_en="Step")
-        GlossaryTerm.objects.create(slug=f"extra-{trial.pk}-{n}", term_en=f"Extra{trial.pk}x{n}", definition_en="Meaning.")
+        GlossaryTerm.objects.create(
+            slug=f"extra-{trial.pk}-{n}", term_en=f"Extra{trial.pk}x{n}", definition_en="Meaning."
+        )
 
 
 def count_queries(client, url) -> int:

@@ -83,7 +83,11 @@ def test_import_never_overwrites_staff_content():
     call_command("import_trials", *FILES, verbosity=0)
     trial.refresh_from_db()
     site.refresh_from_db()
-    assert (trial.summary_en, trial.summary_ko, trial.plain_title_en) == ("Written by staff.", "직원이 쓴 글.", "Staff title")
+    assert (trial.summary_en, trial.summary_ko, trial.plain_title_en) == (
+        "Written by staff.",
+        "직원이 쓴 글.",
+        "Staff title",
+    )
     assert (site.team_email, site.street) == ("real-team@hospital.test", "50-1 Yonsei-ro")
 
 
@@ -98,7 +102,11 @@ def test_import_reads_a_page_of_studies(tmp_path):
 def test_a_site_the_registry_drops_stops_receiving_messages(tmp_path):
     call_command("import_trials", write(tmp_path, "a.json", record()), verbosity=0)
     assert Site.objects.get().is_active
-    call_command("import_trials", write(tmp_path, "b.json", record(**{"protocolSection.contactsLocationsModule.locations": []})), verbosity=0)
+    call_command(
+        "import_trials",
+        write(tmp_path, "b.json", record(**{"protocolSection.contactsLocationsModule.locations": []})),
+        verbosity=0,
+    )
     assert not Site.objects.get().is_active
 
 
@@ -107,8 +115,14 @@ def test_a_site_the_registry_drops_stops_receiving_messages(tmp_path):
     [
         ("{not json", "(file)"),
         (record(nct_id="12345"), "protocolSection.identificationModule.nctId"),
-        (record(**{"protocolSection.identificationModule.briefTitle": None}), "protocolSection.identificationModule.briefTitle"),
-        (record(**{"protocolSection.statusModule.overallStatus": "OPEN"}), "protocolSection.statusModule.overallStatus"),
+        (
+            record(**{"protocolSection.identificationModule.briefTitle": None}),
+            "protocolSection.identificationModule.briefTitle",
+        ),
+        (
+            record(**{"protocolSection.statusModule.overallStatus": "OPEN"}),
+            "protocolSection.statusModule.overallStatus",
+        ),
         (record(**{"protocolSection.designModule.phases": "PHASE2"}), "protocolSection.designModule.phases"),
         (
             record(**{"protocolSection.contactsLocationsModule.locations.0.geoPoint": {"lat": 123.0, "lon": 1.0}}),

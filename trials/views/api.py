@@ -93,10 +93,12 @@ def prescreen(request):
             errors["trials"] = [_("Unknown trial: %(nct_id)s.") % {"nct_id": nct_id} for nct_id in missing]
 
     # Values must be strings (or null for "left out"); anything else is a bad value.
+    kinds = {spec.key: spec.kind for spec in bank.specs}
     for key, value in answers_raw.items():
-        if value is not None and not isinstance(value, str):
-            errors.setdefault(key, []).append(str(eligibility.MESSAGES["bad_value"]))
-    strings = {k: v for k, v in answers_raw.items() if v is None or isinstance(v, str)}
+        if key in kinds and value is not None and not isinstance(value, str):
+            code = "bad_date" if kinds[key] == eligibility.Kind.DATE else "bad_value"
+            errors.setdefault(key, []).append(str(eligibility.MESSAGES[code]))
+    strings = {k: v for k, v in answers_raw.items() if v is None or isinstance(v, str) or k not in kinds}
     answers, answer_errors = eligibility.answers_parse(
         bank.specs, strings, today=timezone.localdate(), strict_keys=True
     )

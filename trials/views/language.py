@@ -14,7 +14,9 @@ def switch_language(request, code):
     if code not in dict(settings.LANGUAGES):
         raise Http404("No such language")
     next_url = request.GET.get("next", "/")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         next_url = "/"
     response = HttpResponseRedirect(translate_url(next_url, code))
     response.set_cookie(

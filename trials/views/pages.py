@@ -43,11 +43,17 @@ def home(request):
 def trial_list(request):
     published = Trial.objects.published()
     conditions = sorted(
-        {(t.condition_slug, t.condition_label) for t in published.only("condition_slug", "condition_label") if t.condition_slug},
+        {
+            (t.condition_slug, t.condition_label)
+            for t in published.only("condition_slug", "condition_label")
+            if t.condition_slug
+        },
         key=lambda item: item[1],
     )
     form = TrialFilterForm(request.GET or None, conditions=conditions)
-    trials = form.filter(published).prefetch_related("reviews") if request.GET else published.prefetch_related("reviews")
+    trials = (
+        form.filter(published).prefetch_related("reviews") if request.GET else published.prefetch_related("reviews")
+    )
     return render(request, "trials/trial_list.html", {"form": form, "trials": trials, "filtered": bool(request.GET)})
 
 

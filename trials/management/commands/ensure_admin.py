@@ -20,4 +20,6 @@ class Command(BaseCommand):
         password = os.environ.get("ADMIN_PASSWORD") or secrets.token_urlsafe(12)
         User.objects.create_superuser(username=username, email="", password=password)
         self.stdout.write(f"Admin: http://127.0.0.1:8000/admin/  username: {username}  password: {password}")
-        self.stdout.write("This password is shown once. Change it with: .venv/bin/python manage.py changepassword admin")
+        self.stdout.write(
+            "This password is shown once. Change it with: .venv/bin/python manage.py changepassword admin"
+        )
