@@ -10,6 +10,7 @@ sites, and only then computes exact distances in Python.
 """
 
 import gzip
+import heapq
 import math
 import re
 import sys
@@ -393,9 +394,10 @@ def nearest_sites(queryset, *, latitude: float, longitude: float, limit: int = 2
     """The `limit` sites nearest the point, nearest first, each with `distance_km` set.
 
     A box of radius r holds every site within r, so once at least `limit`
-    sites lie within r of the point they are the nearest ones. The radius grows
-    fourfold until that is true or it spans the globe. Sites without
-    coordinates come last, with distance_km None.
+    sites lie within r of the point they are the nearest ones. The radius
+    doubles until that is true or it spans the globe. The search reads only
+    ids and coordinates; the chosen sites are then loaded whole in one query.
+    Sites without coordinates come last, with distance_km None.
     """
     with_point = queryset.filter(latitude__isnull=False, longitude__isnull=False)
     radius = start_km
@@ -403,15 +405,18 @@ def nearest_sites(queryset, *, latitude: float, longitude: float, limit: int = 2
         covers_globe = radius >= HALF_CIRCUMFERENCE_KM
         candidates = with_point if covers_globe else with_point.filter(box_filter(bounding_boxes(latitude, longitude, radius)))
         measured = []
-        for site in candidates:
-            site.distance_km = distance_km(latitude, longitude, site.latitude, site.longitude)
-            if covers_globe or site.distance_km <= radius:
-                measured.append(site)
+        for pk, site_latitude, site_longitude in candidates.values_list("pk", "latitude", "longitude"):
+            distance = distance_km(latitude, longitude, site_latitude, site_longitude)
+            if covers_globe or distance <= radius:
+                measured.append((distance, pk))
         if len(measured) >= limit or covers_globe:
             break
-        radius *= 4
-    measured.sort(key=lambda site: (site.distance_km, site.pk))
-    result = measured[:limit]
+        radius *= 2
+    distances = dict((pk, distance) for distance, pk in heapq.nsmallest(limit, measured))
+    result = list(queryset.filter(pk__in=distances))
+    for site in result:
+        site.distance_km = distances[site.pk]
+    result.sort(key=lambda site: (site.distance_km, site.pk))
     if len(result) < limit:
         for site in queryset.filter(Q(latitude__isnull=True) | Q(longitude__isnull=True))[: limit - len(result)]:
             site.distance_km = None

@@ -150,17 +150,21 @@ class ContactForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         site_id = cleaned.get("site")
-        if site_id is not None and cleaned.get("consent") and cleaned.get("consent_site") != site_id:
+        # Without JavaScript the box may read "the site I choose" (no
+        # consent_site), which covers the site chosen beside it. A box that
+        # named one site does not cover another.
+        consent_site = cleaned.get("consent_site")
+        if site_id is not None and cleaned.get("consent") and consent_site is not None and consent_site != site_id:
             site = self.sites_by_id[site_id]
             # Shown again unticked, now naming the site they chose.
             self.data = self.data.copy()
             self.data.pop(self.add_prefix("consent"), None)
             self.data[self.add_prefix("consent_site")] = str(site_id)
-            if cleaned.get("consent_site") is None:
-                problem = _("Now that you have chosen %(site)s, please tick the box again to agree to send your details there.")
-            else:
-                problem = _("You chose a different study site. Please tick the box again to agree to send your details to %(site)s.")
-            self.add_error("consent", problem % {"site": site.facility})
+            self.add_error(
+                "consent",
+                _("You chose a different study site. Please tick the box again to agree to send your details to %(site)s.")
+                % {"site": site.facility},
+            )
         if site_id is not None and not self.sites_by_id[site_id].team_email:
             self.add_error("site", _("We do not have an address for this study team yet. Please choose another site."))
         return cleaned

@@ -146,6 +146,24 @@ def test_bad_input_is_explained_beside_the_field_and_nothing_is_stored(client, t
     assert "우리 아이가" in html or field == "message"
 
 
+def test_consent_to_the_site_i_choose_covers_the_chosen_site(client, trials_data, url):
+    # Without JavaScript the box reads "the site I choose": no consent_site.
+    response = client.post(url, good_data(shipped_site(), consent_site=None))
+    assert response.status_code == 302
+    site = shipped_site()
+    assert ContactMessage.objects.get().consent_text == f"I agree that my details are sent to the study team at {site.facility}."
+
+
+def test_after_an_error_the_consent_box_names_the_chosen_site(client, trials_data, url):
+    trial = Trial.objects.get(nct_id=NCT)
+    first = shipped_site()
+    other = Site.objects.create(trial=trial, facility="Another hospital", city="Daejeon", country="Korea, Republic of", team_email="t@example.org")
+    html = client.post(url, good_data(first, site=str(other.pk), consent=None)).content.decode()
+    assert f'name="consent_site" value="{other.pk}"' in html
+    assert "I agree that my details are sent to the study team at Another hospital." in html
+    assert client.post(url, good_data(first, site=str(other.pk), consent_site=str(other.pk))).status_code == 302
+
+
 def test_a_local_number_is_read_with_the_preferred_languages_country(client, trials_data, url):
     client.post(url, good_data(shipped_site(), phone="010-1234-5678", preferred_language="ko"))
     assert ContactMessage.objects.get().phone == "+82 10-1234-5678"

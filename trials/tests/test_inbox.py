@@ -61,8 +61,15 @@ def test_a_coordinator_cannot_open_another_sites_message_by_its_url(client, worl
         response = client.get(url)
         assert response.status_code in (302, 403, 404), name
         assert "Boris" not in response.content.decode()
-    version_url = reverse("admin:trials_contactmessage_revision", args=[world["msg_b"].pk, 1])
+    import reversion
+
+    with reversion.create_revision():
+        world["msg_b"].save()
+    version = Version.objects.get_for_object(world["msg_b"]).get()
+    version_url = reverse("admin:trials_contactmessage_revision", args=[world["msg_b"].pk, version.pk])
     assert client.get(version_url).status_code == 404
+    client.force_login(world["bob"])
+    assert client.get(version_url).status_code == 200
 
 
 def test_a_coordinator_cannot_change_another_sites_message(client, world):

@@ -5,6 +5,7 @@ forms); a fresh `makemessages` run over a copy of the source shows whether any
 string was added or changed since the .po files were last refreshed.
 """
 
+import re
 import shutil
 import subprocess
 import sys
@@ -45,6 +46,12 @@ def entry_key(entry: polib.POEntry) -> tuple:
     return (entry.msgctxt, entry.msgid, entry.msgid_plural)
 
 
+def msgids(path: Path) -> set[tuple]:
+    if not path.exists():
+        return set()
+    return {entry_key(entry) for entry in polib.pofile(str(path)) if not entry.obsolete}
+
+
 def test_both_languages_have_interface_translations():
     for locale in LOCALES:
         assert (LOCALE_DIR / locale / "LC_MESSAGES" / "django.po").exists(), locale
@@ -78,8 +85,6 @@ def test_msgfmt_accepts_placeholders_and_plural_forms(path):
 @pytest.mark.parametrize("path", existing_po_files(), ids=lambda p: f"{p.parts[-3]}/{p.name}")
 def test_translations_keep_the_markup_of_the_english(path):
     """A translation must not drop or add HTML tags (the English keeps <strong> etc.)."""
-    import re
-
     tag = re.compile(r"</?[a-z]+[^>]*>")
     broken = []
     for entry in polib.pofile(str(path)):
@@ -118,8 +123,7 @@ def test_makemessages_would_add_or_remove_nothing(tmp_path):
     differences = []
     for path in po_files():
         fresh_path = fresh_dir / path.relative_to(LOCALE_DIR)
-        committed = {entry_key(e) for e in polib.pofile(str(path)) if not e.obsolete} if path.exists() else set()
-        fresh = {entry_key(e) for e in polib.pofile(str(fresh_path)) if not e.obsolete} if fresh_path.exists() else set()
+        committed, fresh = msgids(path), msgids(fresh_path)
         for key in sorted(fresh - committed, key=str):
             differences.append(f"new in {path.parts[-3]}/{path.name}: {key[1]!r}")
         for key in sorted(committed - fresh, key=str):

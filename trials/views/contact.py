@@ -63,6 +63,10 @@ def contact(request, nct_id):
             return redirect("trial_contact_sent", nct_id=trial.nct_id, token=token)
         else:
             blocked, status = False, 200
+        # The box is shown again naming the chosen site; the hidden field must agree.
+        if chosen:
+            form.data = form.data.copy()
+            form.data["consent_site"] = str(chosen.pk)
     else:
         blocked, status = False, 200
         # First visit, "Find sites near me", or arriving from the pre-screener:

@@ -1,0 +1,406 @@
+"""Korean and Chinese pages: choosing a language, alternates, dates, messages and review notes."""
+
+import datetime
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+
+from trials.models import Trial
+
+pytestmark = pytest.mark.usefixtures("trials_data")
+
+PAGES = [
+    "/",
+    "/trials/",
+    "/trials/NCT06516679/",
+    "/trials/NCT05303727/",
+    "/faq/",
+    "/glossary/",
+    "/privacy/",
+    "/about/",
+    "/screen/",
+    "/trials/NCT06516679/screen/",
+    "/trials/NCT06516679/contact/",
+    "/trials/NCT05303727/contact/",
+]
+PREFIX = {"en": "", "ko": "/ko", "zh-hans": "/zh-hans"}
+COOKIE = settings.LANGUAGE_COOKIE_NAME
+
+
+def get(client, url, **headers):
+    cache.clear()
+    return client.get(url, **headers)
+
+
+class VisibleText(HTMLParser):
+    """The text a reader sees, minus parts marked lang="en" (registry facts, English names)."""
+
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+    def __init__(self):
+        super().__init__()
+        self.skipping: list[bool] = []
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.VOID:
+            return
+        english = dict(attrs).get("lang", "").startswith("en")
+        self.skipping.append(english or tag in ("script", "style", "head") or bool(self.skipping and self.skipping[-1]))
+
+    def handle_endtag(self, tag):
+        if tag not in self.VOID and self.skipping:
+            self.skipping.pop()
+
+    def handle_data(self, data):
+        if not (self.skipping and self.skipping[-1]):
+            self.parts.append(data)
+
+    @classmethod
+    def of(cls, html: str) -> str:
+        parser = cls()
+        parser.feed(html)
+        return re.sub(r"\s+", " ", " ".join(parser.parts))
+
+
+# --- choosing a language ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("accept", "target"),
+    [
+        ("ko", "/ko/"),
+        ("ko-KR,ko;q=0.9,en-US;q=0.8", "/ko/"),
+        ("zh-CN,zh;q=0.9", "/zh-hans/"),
+        ("zh-Hans", "/zh-hans/"),
+        ("fr-FR,de;q=0.5,ko;q=0.3", "/ko/"),
+    ],
+)
+def test_first_visit_follows_accept_language(client, accept, target):
+    response = get(client, "/", HTTP_ACCEPT_LANGUAGE=accept)
+    assert response.status_code == 302
+    assert response["Location"] == target
+    assert "Accept-Language" in response["Vary"]
+    assert not response.cookies
+
+
+@pytest.mark.parametrize("accept", ["en", "en-GB,en;q=0.9", "fr-FR,de;q=0.5", ""])
+def test_english_or_unknown_languages_stay_on_the_english_page(client, accept):
+    response = get(client, "/trials/", HTTP_ACCEPT_LANGUAGE=accept)
+    assert response.status_code == 200
+    assert '<html lang="en">' in response.content.decode()
+
+
+def test_a_deep_link_keeps_its_page_and_query_when_redirected(client):
+    response = get(client, "/trials/?age=6&age_unit=months", HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert response["Location"] == "/zh-hans/trials/?age=6&age_unit=months"
+
+
+def test_a_prefixed_page_is_never_redirected_by_accept_language(client):
+    response = get(client, "/ko/trials/", HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert response.status_code == 200
+    assert '<html lang="ko">' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("page", "code", "target"),
+    [
+        ("/trials/NCT06516679/", "ko", "/ko/trials/NCT06516679/"),
+        ("/ko/faq/", "zh-hans", "/zh-hans/faq/"),
+        ("/zh-hans/glossary/", "en", "/glossary/"),
+    ],
+)
+def test_the_switcher_keeps_the_page_and_sets_only_the_language_cookie(client, page, code, target):
+    html = get(client, page).content.decode()
+    link = re.search(rf'<a href="([^"]+)" lang="{code}" hreflang="{code}">', html).group(1)
+    response = get(client, link.replace("&amp;", "&"))
+    assert response.status_code == 302
+    assert response["Location"] == target
+    assert set(response.cookies) == {COOKIE}
+    assert response.cookies[COOKIE].value == code
+    assert response.cookies[COOKIE]["httponly"]
+    page = client.get(target)
+    assert page.status_code == 200
+    assert f'<html lang="{code}">' in page.content.decode()
+    assert not page.cookies
+    assert set(client.cookies) == {COOKIE}
+
+
+def test_the_switcher_never_sends_the_guardian_to_another_site(client):
+    response = get(client, "/language/ko/?next=https://evil.example/")
+    assert response["Location"] == "/ko/"
+
+
+def test_the_switcher_links_point_at_the_same_page(client):
+    html = get(client, "/ko/trials/NCT05303727/").content.decode()
+    assert 'href="/language/en/?next=/trials/NCT05303727/"' in html
+    assert 'href="/language/zh-hans/?next=/zh-hans/trials/NCT05303727/"' in html
+    assert re.search(r'<span aria-current="true" lang="ko">한국어</span>', html)
+
+
+def test_a_remembered_english_choice_beats_accept_language(client):
+    client.get("/language/en/?next=/")
+    response = get(client, "/", HTTP_ACCEPT_LANGUAGE="ko-KR,ko;q=0.9")
+    assert response.status_code == 200
+    assert '<html lang="en">' in response.content.decode()
+
+
+def test_a_remembered_korean_choice_beats_a_chinese_browser(client):
+    client.get("/language/ko/?next=/")
+    response = get(client, "/about/", HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert response["Location"] == "/ko/about/"
+
+
+# --- every page, every language -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("code", PREFIX)
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_has_lang_and_hreflang_alternates(client, page, code):
+    response = get(client, PREFIX[code] + page)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'<html lang="{code}">' in html
+    head = html[: html.index("</head>")]
+    for other, prefix in PREFIX.items():
+        assert f'<link rel="alternate" hreflang="{other}" href="{settings.SITE_URL}{prefix}{page}">' in head
+    assert f'<link rel="alternate" hreflang="x-default" href="{settings.SITE_URL}{page}">' in head
+
+
+# Known gap, reported to the contact flow's owner: the site list shows the registry's English
+# country name ("Korea, Republic of") without lang="en" (templates/contact/contact.html).
+CONTACT_COUNTRY_GAP = pytest.mark.xfail(strict=True, reason="contact page: English country name, reported")
+TRANSLATED_PAGES = [
+    pytest.param(page, marks=CONTACT_COUNTRY_GAP) if page == "/trials/NCT06516679/contact/" else page for page in PAGES
+]
+
+
+def english_leftovers(html: str) -> list[str]:
+    """Runs of English words outside lang="en" parts: untranslated interface strings."""
+    text = VisibleText.of(html)
+    # An English term in brackets after the local one is wanted: 미세잔존질환(MRD).
+    text = re.sub(r"\([^()]*\)|（[^（）]*）", " ", text)
+    runs = re.findall(r"[A-Za-z][A-Za-z’']+(?:[ ,]+[A-Za-z][A-Za-z’']+){2,}", text)
+    return [run for run in runs if run not in {"TrialFinder", "ClinicalTrials.gov"}]
+
+
+@pytest.mark.parametrize("code", ["ko", "zh-hans"])
+@pytest.mark.parametrize("page", TRANSLATED_PAGES)
+def test_no_english_interface_text_is_left_on_translated_pages(client, page, code):
+    assert not english_leftovers(get(client, PREFIX[code] + page).content.decode())
+
+
+PRESCREEN_ANSWERS = {
+    "birth_date": "2026-02-10",
+    "diagnosis": "all",
+    "diagnosis_date": "2026-09-01",
+    "disease_status": "newly_diagnosed",
+    "prior_stem_cell_transplant": "no",
+    "steroids_last_4_weeks": "unsure",
+    "marrow_failure_syndrome": "no",
+    "medicine_contraindication": "no",
+    "other_interventional_study": "no",
+    "guardian_consent": "yes",
+}
+
+
+@pytest.mark.parametrize(
+    ("code", "heading", "verdict"),
+    [
+        ("ko", "확인 결과", "알려 드리려면 정보가 더 필요합니다."),
+        ("zh-hans", "查询结果", "需要更多信息才能判断。"),
+    ],
+)
+def test_the_prescreen_result_is_wholly_in_the_guardians_language(client, code, heading, verdict):
+    response = client.post(f"{PREFIX[code]}/screen/", {**PRESCREEN_ANSWERS, "step": "4", "action": "next"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f">{heading}</h1>" in html
+    assert verdict in html
+    assert not english_leftovers(html)
+
+
+def test_the_sitemap_lists_every_page_in_every_language(client):
+    xml = get(client, "/sitemap.xml").content.decode()
+    for page in ["/", "/trials/", "/trials/NCT06516679/", "/trials/NCT05303727/", "/faq/", "/glossary/"]:
+        for code, prefix in PREFIX.items():
+            # Each language version is listed, and each names every alternate.
+            assert f"<loc>http://testserver{prefix}{page}</loc>" in xml
+            assert f'hreflang="{code}" href="http://testserver{prefix}{page}"' in xml
+        assert f'hreflang="x-default" href="http://testserver{page}"' in xml
+
+
+# --- dates, numbers, messages -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "checked", "start", "end"),
+    [
+        ("en", "Nov. 21, 2026", "August 2022", "March 1, 2027"),
+        ("ko", "2026년 11월 21일", "2022년 8월", "2027년 3월 1일"),
+        ("zh-hans", "2026年11月21日", "2022年8月", "2027年3月1日"),
+    ],
+)
+def test_dates_follow_the_locale(client, code, checked, start, end):
+    Trial.objects.filter(nct_id="NCT05303727").update(
+        registry_checked_at=datetime.datetime(2026, 11, 21, 9, tzinfo=datetime.UTC)
+    )
+    html = get(client, f"{PREFIX[code]}/trials/NCT05303727/").content.decode()
+    assert checked in html
+    assert start in html
+    assert end in html
+
+
+@pytest.mark.parametrize(
+    ("code", "found"),
+    [("en", "2 trials found."), ("ko", "임상시험 2개를 찾았습니다."), ("zh-hans", "找到 2 项试验。")],
+)
+def test_counts_use_the_translated_plural(client, code, found):
+    assert found in get(client, f"{PREFIX[code]}/trials/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "summary"),
+    [
+        ("ko", "나이를 정수로 입력하세요. 예: 8.", "쓸 수 없는 조건이 있습니다."),
+        ("zh-hans", "请用整数填写年龄，例如 8。", "有些筛选条件无法使用。"),
+    ],
+)
+def test_a_bad_filter_is_explained_in_the_guardians_language(client, code, message, summary):
+    response = get(client, f"{PREFIX[code]}/trials/?age=abc&age_unit=years")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert message in html and summary in html
+    assert "whole number" not in html
+    assert 'value="abc"' in html
+
+
+@pytest.mark.parametrize("code", ["ko", "zh-hans"])
+def test_djangos_own_validation_messages_are_translated_too(client, code):
+    html = get(client, f"{PREFIX[code]}/trials/?age=500").content.decode()
+    assert "Ensure this value" not in html
+    assert "120" in html
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [("ko", "생년월일은 미래 날짜일 수 없습니다."), ("zh-hans", "出生日期不能是将来的日期。")],
+)
+def test_prescreen_errors_are_in_the_guardians_language(client, code, expected):
+    response = client.post(f"{PREFIX[code]}/screen/", {"step": "1", "action": "next", "birth_date": "2999-01-01"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert expected in html
+    assert 'value="2999-01-01"' in html
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [("ko", "이메일 주소를 확인해 주세요."), ("zh-hans", "请检查电子邮件地址。")],
+)
+def test_contact_errors_are_in_the_guardians_language(client, code, expected):
+    response = client.post(
+        f"{PREFIX[code]}/trials/NCT06516679/contact/",
+        {"action": "send", "first_name": "민준", "email": "not-an-address", "message": "안녕하세요"},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert expected in html
+    assert 'value="not-an-address"' in html
+
+
+# --- review notes ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "note"),
+    [("ko", "연구팀이 아직 이 번역을 확인하지 않았습니다."), ("zh-hans", "研究团队还没有核对这段翻译。")],
+)
+def test_unreviewed_translations_say_so_and_link_to_the_english_page(client, code, note):
+    html = get(client, f"{PREFIX[code]}/trials/NCT06516679/").content.decode()
+    assert note in html
+    assert re.search(r'<a href="/trials/NCT06516679/" lang="en" hreflang="en">[^<]+</a>', html)
+    english = get(client, "/trials/NCT06516679/").content.decode()
+    assert "review-note" not in english
+
+
+def test_a_reviewed_translation_has_no_note(client, admin_user):
+    from trials.models import FieldReview
+    from trials.models.content import text_hash
+
+    trial = Trial.objects.get(nct_id="NCT06516679")
+    before = get(client, "/ko/trials/NCT06516679/").content.decode()
+    summary_start = trial.summary_ko.strip().split("\n")[0][:20]
+    assert summary_start in before
+    FieldReview.objects.create(
+        content_object=trial,
+        field="summary",
+        language="ko",
+        reviewed_by=admin_user,
+        reviewer_name="Study team",
+        reviewed_at=datetime.datetime(2026, 11, 21, tzinfo=datetime.UTC),
+        text_hash=text_hash(trial.summary_ko),
+    )
+    after = get(client, "/ko/trials/NCT06516679/").content.decode()
+    summary = re.search(r'id="summary-heading".*?</section>', after, re.S).group(0)
+    assert "review-note" not in summary
+    assert "review-note" in re.search(r'id="summary-heading".*?</section>', before, re.S).group(0)
+
+
+# --- emails ----------------------------------------------------------------------------------
+
+
+def a_message(site, *, language, preferred_language):
+    from django.utils import timezone
+
+    from trials.models import ContactMessage
+
+    return ContactMessage.objects.create(
+        trial=site.trial,
+        site=site,
+        first_name="민준",
+        last_name="김",
+        email="guardian@example.com",
+        phone="+82 10-1234-5678",
+        preferred_language=preferred_language,
+        message="안녕하세요",
+        consent_text="-",
+        consented_at=timezone.now(),
+        language=language,
+    )
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [("ko", "연구팀에 보내신 메시지"), ("zh-hans", "研究团队的信息"), ("en", "Your message to the study team")],
+)
+def test_the_guardians_copy_is_in_the_guardians_language(code, expected):
+    from trials import emails
+    from trials.models import Site
+
+    site = Site.objects.get(trial__nct_id="NCT05303727")
+    email = emails.guardian_copy(a_message(site, language=code, preferred_language=code))
+    assert expected in email.subject
+    assert not english_leftovers(email.body) or code == "en"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="load_content never sets Site.local_language (its default 'en' counts as filled): reported to the lead",
+)
+@pytest.mark.parametrize(("nct_id", "team_language"), [("NCT06516679", "ko"), ("NCT05303727", "zh-hans")])
+def test_the_study_teams_copy_is_in_the_sites_language(nct_id, team_language):
+    from django.utils import translation
+
+    from trials import emails
+    from trials.models import Site
+
+    site = Site.objects.get(trial__nct_id=nct_id)
+    email = emails.team_email(a_message(site, language="en", preferred_language="en"))
+    with translation.override(team_language):
+        stated = translation.gettext("English")
+    assert stated in email.body
+    assert not english_leftovers(email.body)

@@ -1,0 +1,163 @@
+"""The pre-screener in a real Chromium: both flows, a step back, with and without JavaScript, and axe on every page."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from trials.models import Question
+
+pytestmark = pytest.mark.browser
+
+NEXT = "#screen-form button[name=action][value=next]"
+BACK = "#screen-form button[name=action][value=back]"
+
+
+def no_axe_violations(page):
+    result = Axe().run(page)
+    assert result.violations_count == 0, result.generate_report()
+
+
+def answer(page, key, value):
+    page.check(f'#q-{key} input[value="{value}"]')
+
+
+def progress(page) -> str:
+    return page.inner_text("#step-progress").strip()
+
+
+@pytest.fixture(params=[True, False], ids=["with-js", "without-js"])
+def screen_page(request, browser, live_server, live_trials):
+    context = browser.new_context(java_script_enabled=request.param, viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.base_url = live_server.url
+    page.js_enabled = request.param
+    yield page
+    context.close()
+
+
+def test_leukemia_flow_with_a_step_back(screen_page):
+    page = screen_page
+    page.goto(page.base_url + "/screen/")
+    assert progress(page) == "Step 1 of 4"
+    no_axe_violations(page)
+    page.fill("#id_birth_date", "2026-02-10")
+    answer(page, "diagnosis", "all")
+    page.click(NEXT)
+
+    assert progress(page) == "Step 2 of 4"
+    assert page.locator("#q-neuroblastoma_stage").count() == 0
+    no_axe_violations(page)
+    page.fill("#id_diagnosis_date", "2026-09-01")
+    answer(page, "disease_status", "newly_diagnosed")
+    page.click(NEXT)
+
+    assert progress(page) == "Step 3 of 4"
+    answer(page, "prior_stem_cell_transplant", "no")
+    answer(page, "steroids_last_4_weeks", "unsure")
+    page.click(BACK)
+
+    # Back on step 2: the answers are still there, and so are those of step 3.
+    assert progress(page) == "Step 2 of 4"
+    assert page.input_value("#id_diagnosis_date") == "2026-09-01"
+    assert page.is_checked('#q-disease_status input[value="newly_diagnosed"]')
+    page.click(NEXT)
+    assert page.is_checked('#q-steroids_last_4_weeks input[value="unsure"]')
+    no_axe_violations(page)
+    answer(page, "marrow_failure_syndrome", "no")
+    answer(page, "medicine_contraindication", "no")
+    page.click(NEXT)
+
+    assert progress(page) == "Step 4 of 4"
+    no_axe_violations(page)
+    answer(page, "other_interventional_study", "no")
+    answer(page, "guardian_consent", "yes")
+    page.click(NEXT)
+
+    assert page.get_by_role("heading", name="What we found").is_visible()
+    leukemia = page.locator("[data-outcome]").first
+    assert leukemia.get_attribute("data-outcome") == "needs_more_information"
+    assert "We need more information to tell." in leukemia.inner_text()
+    doctor = page.locator(".doctor-questions").inner_text()
+    assert "steroids" in doctor
+    no_axe_violations(page)
+
+
+def test_neuroblastoma_flow_and_a_mistake_corrected(screen_page):
+    page = screen_page
+    page.goto(page.base_url + "/trials/NCT05303727/screen/")
+    assert progress(page) == "Step 1 of 2"
+    page.fill("#id_birth_date", "2099-01-01")
+    answer(page, "diagnosis", "neuroblastoma")
+    page.click(NEXT)
+
+    # The message is beside the field and the choice made is kept.
+    assert "cannot be in the future" in page.inner_text("#q-birth_date")
+    assert page.get_attribute("#id_birth_date", "aria-invalid") == "true"
+    assert page.is_checked('#q-diagnosis input[value="neuroblastoma"]')
+    no_axe_violations(page)
+    page.fill("#id_birth_date", "2019-04-01")
+    page.click(NEXT)
+
+    assert progress(page) == "Step 2 of 2"
+    no_axe_violations(page)
+    answer(page, "neuroblastoma_stage", "stage_4_or_m")
+    page.click(BACK)
+    assert page.input_value("#id_birth_date") == "2019-04-01"
+    page.click(NEXT)
+    assert page.is_checked('#q-neuroblastoma_stage input[value="stage_4_or_m"]')
+    page.click(NEXT)
+
+    result = page.locator("[data-outcome]")
+    assert result.count() == 1
+    assert result.get_attribute("data-outcome") == "may_qualify"
+    assert "The study team checks the rest" in result.inner_text()
+    assert page.is_visible("text=Contact the study team")
+    no_axe_violations(page)
+
+
+def test_switching_language_keeps_the_answers(screen_page):
+    page = screen_page
+    page.goto(page.base_url + "/screen/")
+    page.fill("#id_birth_date", "2026-02-10")
+    answer(page, "diagnosis", "all")
+    page.click(NEXT)
+    page.fill("#id_diagnosis_date", "2026-09-01")
+    page.click("#screen-language button[lang=ko]")
+    assert page.url.endswith("/ko/screen/")
+    assert page.is_visible("text=자녀가 진단받은 날짜는 언제인가요?")
+    # With JavaScript the date typed on this step comes along too; without it, the answers sent so far do.
+    assert page.input_value("#id_diagnosis_date") == ("2026-09-01" if page.js_enabled else "")
+    answer(page, "disease_status", "newly_diagnosed")
+    page.click(NEXT)
+    page.click(BACK)
+    page.click(BACK)
+    assert page.input_value("#id_birth_date") == "2026-02-10"
+    assert page.is_checked('#q-diagnosis input[value="all"]')
+    no_axe_violations(page)
+
+
+def test_a_question_on_the_same_step_as_its_condition_shows_and_hides_at_once(page, live_server, live_trials):
+    # Staff may put a follow-up question on the same step as the answer it depends on.
+    Question.objects.filter(key="neuroblastoma_stage").update(step=1)
+    page.goto(live_server.url + "/trials/NCT05303727/screen/")
+    stage = page.locator("#q-neuroblastoma_stage")
+    assert stage.is_visible()  # no diagnosis yet: asked
+    answer(page, "diagnosis", "all")
+    assert stage.is_hidden()
+    answer(page, "diagnosis", "neuroblastoma")
+    assert stage.is_visible()
+    answer(page, "diagnosis", "unsure")
+    assert stage.is_visible()
+    no_axe_violations(page)
+
+
+def test_print_button_appears_only_with_javascript(browser, live_server, live_trials):
+    for enabled in (True, False):
+        context = browser.new_context(java_script_enabled=enabled)
+        page = context.new_page()
+        page.goto(live_server.url + "/screen/")
+        answer(page, "diagnosis", "other")
+        page.click(NEXT)
+        assert page.is_visible("text=What we found")
+        assert page.locator(".js-print").is_visible() is enabled
+        assert page.is_visible("text=print this page or save it as a PDF")
+        context.close()
