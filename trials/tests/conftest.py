@@ -6,9 +6,13 @@ import os
 # ORM calls (even creating the test database) unless this is set.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-import pytest
-from django.core.cache import cache
-from django.core.management import call_command
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+from django.core.cache import cache  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+
+REGISTRY_DIR = Path(__file__).resolve().parent.parent / "data" / "registry"
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -49,11 +53,6 @@ def _plain_static_storage(settings):
 def load_shipped_data():
     call_command("import_trials", *sorted(str(p) for p in REGISTRY_DIR.glob("*.json")), verbosity=0)
     call_command("load_content", verbosity=0)
-
-
-from pathlib import Path  # noqa: E402
-
-REGISTRY_DIR = Path(__file__).resolve().parent.parent / "data" / "registry"
 
 
 @pytest.fixture
