@@ -164,10 +164,13 @@ class TrialRules:
     # Split once: rules the engine checks, and rules the study team checks.
     checked: tuple[Rule, ...] = field(init=False, repr=False)
     unchecked: tuple[Rule, ...] = field(init=False, repr=False)
+    # What each checked rule compares, so that trials sharing a rule share its evaluation.
+    signatures: tuple[tuple, ...] = field(init=False, repr=False)
 
     def __post_init__(self):
         self.checked = tuple(rule for rule in self.rules if rule.question is not None)
         self.unchecked = tuple(rule for rule in self.rules if rule.question is None)
+        self.signatures = tuple((r.kind, r.question, r.operator, r.values) for r in self.checked)
 
     def question_keys(self) -> set[str]:
         return {key for rule in self.rules for key in rule.reads}
@@ -187,8 +190,14 @@ class RuleResult(NamedTuple):
 class TrialResult:
     nct_id: str
     outcome: Outcome
-    results: tuple[RuleResult, ...]
+    checked: tuple[Rule, ...]
+    # (status, reason, detail) per checked rule, in the same order; shared between trials.
+    evaluations: tuple[tuple, ...]
     unchecked: tuple[Rule, ...] = field(default=())
+
+    @property
+    def results(self) -> tuple[RuleResult, ...]:
+        return tuple(RuleResult(rule, *found) for rule, found in zip(self.checked, self.evaluations, strict=True))
 
     def unknown_keys(self) -> list[str]:
         keys = []
@@ -257,16 +266,25 @@ def trial_evaluate(
     trial: TrialRules, answers: Mapping[str, object], *, today: datetime.date, memo: dict | None = None
 ) -> TrialResult:
     """Every checked rule of one trial. `memo` shares the work between trials
-    that have the same rule (the same question, comparison and values)."""
+    that have the same rule (the same question, comparison and values); one
+    guardian against 10,000 trials makes few distinct evaluations."""
     memo = {} if memo is None else memo
-    results = []
-    for rule in trial.checked:
-        signature = (rule.kind, rule.question, rule.operator, rule.values)
+    evaluations = []
+    outcome = _MAY_QUALIFY
+    for signature in trial.signatures:
         found = memo.get(signature)
         if found is None:
             found = memo[signature] = _status(*signature, answers, today)
-        results.append(RuleResult(rule, *found))
-    return TrialResult(trial.nct_id, outcome_of(r.status for r in results), tuple(results), trial.unchecked)
+        evaluations.append(found)
+        if found[0] is _NOT_MET:
+            outcome = _DOES_NOT_QUALIFY
+        elif found[0] is _UNKNOWN and outcome is _MAY_QUALIFY:
+            outcome = _NEEDS_MORE_INFORMATION
+    return TrialResult(trial.nct_id, outcome, trial.checked, tuple(evaluations), trial.unchecked)
+
+
+_MAY_QUALIFY, _DOES_NOT_QUALIFY = Outcome.MAY_QUALIFY, Outcome.DOES_NOT_QUALIFY
+_NEEDS_MORE_INFORMATION = Outcome.NEEDS_MORE_INFORMATION
 
 
 def trials_evaluate(

@@ -41,7 +41,9 @@ def language_name(code: str) -> str:
     return str(dict(settings.LANGUAGES).get(code, code))
 
 
-def build_email(*, template: str, subject: str, context: dict, to: list[str], reply_to: list[str]) -> EmailMultiAlternatives:
+def build_email(
+    *, template: str, subject: str, context: dict, to: list[str], reply_to: list[str]
+) -> EmailMultiAlternatives:
     text = render_to_string(f"emails/{template}.txt", context)
     html = render_to_string(f"emails/{template}.html", context)
     email = EmailMultiAlternatives(
@@ -67,7 +69,10 @@ def team_email(message: ContactMessage) -> EmailMultiAlternatives:
             "preferred_language": language_name(message.preferred_language),
             "site_url": settings.SITE_URL,
         }
-        subject = _("A family asks about %(trial)s (message %(number)s)") % {"trial": trial.nct_id, "number": message.pk}
+        subject = _("A family asks about %(trial)s (message %(number)s)") % {
+            "trial": trial.nct_id,
+            "number": message.pk,
+        }
         return build_email(
             template="team_message",
             subject=subject,

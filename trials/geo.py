@@ -50,7 +50,24 @@ COUNTRY_ALIASES = {
     "中國": "CN",
 }
 # Administrative endings that GeoNames often leaves off ("부산광역시" -> "부산").
-NAME_SUFFIXES = ("특별자치시", "특별시", "광역시", "시", "군", "구", "市", "县", "縣", "区", "區", "si", "gun", "gu", "city", "shi")
+NAME_SUFFIXES = (
+    "특별자치시",
+    "특별시",
+    "광역시",
+    "시",
+    "군",
+    "구",
+    "市",
+    "县",
+    "縣",
+    "区",
+    "區",
+    "si",
+    "gun",
+    "gu",
+    "city",
+    "shi",
+)
 SEPARATORS = str.maketrans("", "", " -'’.·|\t")
 COORDINATES = re.compile(r"^\s*([+-]?\d{1,3}(?:\.\d+)?)\s*[,;\s]\s*([+-]?\d{1,3}(?:\.\d+)?)\s*$")
 
@@ -295,7 +312,7 @@ def place_index() -> PlaceIndex:
 
 
 def parse_coordinates(text: str) -> tuple[float, float] | None:
-    """"lat,lon" as two floats, None if the text is not written that way.
+    """ "lat,lon" as two floats, None if the text is not written that way.
 
     Raises ValueError when it is written that way but is off the map.
     """
@@ -345,7 +362,11 @@ def choose_among(hits: list[Place]) -> list[Place]:
         top = biggest_in.setdefault(place.country_code, place.population)
         if place.population * SAME_COUNTRY_POPULATION_RATIO < top:
             continue
-        if any(k.country_code == place.country_code and distance_km(k.latitude, k.longitude, place.latitude, place.longitude) < 20 for k in kept):
+        if any(
+            k.country_code == place.country_code
+            and distance_km(k.latitude, k.longitude, place.latitude, place.longitude) < 20
+            for k in kept
+        ):
             continue
         kept.append(place)
     return kept
@@ -403,7 +424,9 @@ def nearest_sites(queryset, *, latitude: float, longitude: float, limit: int = 2
     radius = start_km
     while True:
         covers_globe = radius >= HALF_CIRCUMFERENCE_KM
-        candidates = with_point if covers_globe else with_point.filter(box_filter(bounding_boxes(latitude, longitude, radius)))
+        candidates = (
+            with_point if covers_globe else with_point.filter(box_filter(bounding_boxes(latitude, longitude, radius)))
+        )
         measured = []
         for pk, site_latitude, site_longitude in candidates.values_list("pk", "latitude", "longitude"):
             distance = distance_km(latitude, longitude, site_latitude, site_longitude)
@@ -412,7 +435,7 @@ def nearest_sites(queryset, *, latitude: float, longitude: float, limit: int = 2
         if len(measured) >= limit or covers_globe:
             break
         radius *= 2
-    distances = dict((pk, distance) for distance, pk in heapq.nsmallest(limit, measured))
+    distances = {pk: distance for distance, pk in heapq.nsmallest(limit, measured)}
     result = list(queryset.filter(pk__in=distances))
     for site in result:
         site.distance_km = distances[site.pk]

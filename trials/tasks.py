@@ -59,7 +59,12 @@ def deliver_contact_message(message_id: int) -> str:
         summary = error_summary(error)
         with transaction.atomic():
             if attempts >= MAX_ATTEMPTS or isinstance(error, MissingTeamAddress):
-                mark(message, delivery_attempts=attempts, last_delivery_error=summary, delivery_status=ContactMessage.Delivery.FAILED)
+                mark(
+                    message,
+                    delivery_attempts=attempts,
+                    last_delivery_error=summary,
+                    delivery_status=ContactMessage.Delivery.FAILED,
+                )
                 outcome = "failed"
             else:
                 mark(message, delivery_attempts=attempts, last_delivery_error=summary)

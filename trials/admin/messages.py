@@ -96,7 +96,16 @@ class OwnSiteFilter(admin.SimpleListFilter):
 @admin.register(ContactMessage)
 class ContactMessageAdmin(VersionAdmin):
     form = ContactMessageForm
-    list_display = ["pk", "created_at", "guardian", "trial", "site", "status", "time_to_first_contact_display", "delivery_status"]
+    list_display = [
+        "pk",
+        "created_at",
+        "guardian",
+        "trial",
+        "site",
+        "status",
+        "time_to_first_contact_display",
+        "delivery_status",
+    ]
     list_display_links = ["pk", "created_at"]
     list_filter = ["status", OwnSiteFilter, "trial", ("created_at", admin.DateFieldListFilter), "delivery_status"]
     date_hierarchy = "created_at"
@@ -115,8 +124,23 @@ class ContactMessageAdmin(VersionAdmin):
         *DELIVERY_FIELDS,
     ]
     fieldsets = [
-        (_("The study team's work"), {"fields": ["status", "status_reason", "internal_notes", "first_contacted_at", "time_to_first_contact_display", "closed_at"]}),
-        (_("From the guardian"), {"fields": ["trial", "site", "created_at", *GUARDIAN_FIELDS, "personal_data_purged_at"]}),
+        (
+            _("The study team's work"),
+            {
+                "fields": [
+                    "status",
+                    "status_reason",
+                    "internal_notes",
+                    "first_contacted_at",
+                    "time_to_first_contact_display",
+                    "closed_at",
+                ]
+            },
+        ),
+        (
+            _("From the guardian"),
+            {"fields": ["trial", "site", "created_at", *GUARDIAN_FIELDS, "personal_data_purged_at"]},
+        ),
         (_("Email delivery"), {"fields": DELIVERY_FIELDS}),
     ]
 

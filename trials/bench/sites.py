@@ -50,7 +50,17 @@ def fill(rng: random.Random) -> Trial:
         name = f"Site {number}"
         status = Site.Status.RECRUITING if number % 3 else Site.Status.NOT_YET_RECRUITING
         batch.append(
-            Site(trial=trial, facility=name, facility_en=name, city="City", city_en="City", country="X", latitude=lat, longitude=lon, status=status)
+            Site(
+                trial=trial,
+                facility=name,
+                facility_en=name,
+                city="City",
+                city_en="City",
+                country="X",
+                latitude=lat,
+                longitude=lon,
+                status=status,
+            )
         )
         if len(batch) == 5000:
             Site.objects.using(ALIAS).bulk_create(batch)
@@ -91,7 +101,18 @@ def run() -> list[tuple[str, str]]:
     rows.append(("place index: build time", f"{build_s * 1000:.0f} ms ({len(index.names):,} places)"))
     rows.append(("place index: memory held / peak while building", f"{held / 1e6:.1f} MB / {peak / 1e6:.1f} MB"))
     geo.place_index()
-    names = ["Busan", "부산", "부산광역시", "广州", "Guangzhou", "廣州", "Seoul", "양평군", "Nowhere at all", "35.18,129.08"]
+    names = [
+        "Busan",
+        "부산",
+        "부산광역시",
+        "广州",
+        "Guangzhou",
+        "廣州",
+        "Seoul",
+        "양평군",
+        "Nowhere at all",
+        "35.18,129.08",
+    ]
     times = []
     for _ in range(200):
         for name in names:
@@ -111,7 +132,12 @@ def run() -> list[tuple[str, str]]:
             for limit in (20, 100):
                 times = []
                 for lat, lon in points:
-                    times += timed_ms(lambda lat=lat, lon=lon: geo.nearest_sites(sites, latitude=lat, longitude=lon, limit=limit), 1)
+                    times += timed_ms(
+                        lambda lat=lat, lon=lon, limit=limit: geo.nearest_sites(
+                            sites, latitude=lat, longitude=lon, limit=limit
+                        ),
+                        1,
+                    )
                 rows.append((f"nearest {limit} sites, box prefilter (50 random points)", summary(times)))
             remote = timed_ms(lambda: geo.nearest_sites(sites, latitude=-48.88, longitude=-123.39, limit=20), 5)
             rows.append(("nearest 20 from Point Nemo (box must widen)", summary(remote)))
@@ -122,7 +148,10 @@ def run() -> list[tuple[str, str]]:
             lat, lon = points[0]
 
             def full_scan():
-                every = [(geo.distance_km(lat, lon, s.latitude, s.longitude), s.pk) for s in sites.only("pk", "latitude", "longitude")]
+                every = [
+                    (geo.distance_km(lat, lon, s.latitude, s.longitude), s.pk)
+                    for s in sites.only("pk", "latitude", "longitude")
+                ]
                 every.sort()
                 return every[:20]
 

@@ -34,8 +34,12 @@ def consent_sentence(site_name: str) -> str:
 
 
 class ContactForm(forms.Form):
-    first_name = forms.CharField(label=_("First name"), max_length=NAME_MAX, widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
-    last_name = forms.CharField(label=_("Last name"), max_length=NAME_MAX, widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
+    first_name = forms.CharField(
+        label=_("First name"), max_length=NAME_MAX, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    last_name = forms.CharField(
+        label=_("Last name"), max_length=NAME_MAX, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+    )
     email = forms.EmailField(
         label=_("Email"),
         max_length=254,
@@ -133,7 +137,10 @@ class ContactForm(forms.Form):
             raise forms.ValidationError(problem) from None
         if not phonenumbers.is_valid_number(number):
             raise forms.ValidationError(
-                _("This phone number does not look complete. Please check it, with its country code, for example +82 10-1234-5678.")
+                _(
+                    "This phone number does not look complete. "
+                    "Please check it, with its country code, for example +82 10-1234-5678."
+                )
             )
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
@@ -162,7 +169,10 @@ class ContactForm(forms.Form):
             self.data[self.add_prefix("consent_site")] = str(site_id)
             self.add_error(
                 "consent",
-                _("You chose a different study site. Please tick the box again to agree to send your details to %(site)s.")
+                _(
+                    "You chose a different study site. "
+                    "Please tick the box again to agree to send your details to %(site)s."
+                )
                 % {"site": site.facility},
             )
         if site_id is not None and not self.sites_by_id[site_id].team_email:

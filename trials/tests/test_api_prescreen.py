@@ -111,7 +111,12 @@ def test_prescreen_for_neuroblastoma_says_the_study_team_checks_the_rest(client,
     [
         ({"diagnosis": "aml"}, "NCT06516679", "does_not_qualify", {"all_or_lymphoid_alal": "not_met"}),
         ({"steroids_last_4_weeks": "yes"}, "NCT06516679", "does_not_qualify", {"steroids_last_4_weeks": "not_met"}),
-        ({"steroids_last_4_weeks": "unsure"}, "NCT06516679", "needs_more_information", {"steroids_last_4_weeks": "unknown"}),
+        (
+            {"steroids_last_4_weeks": "unsure"},
+            "NCT06516679",
+            "needs_more_information",
+            {"steroids_last_4_weeks": "unknown"},
+        ),
         ({"diagnosis_date": "2027-02-10"}, None, None, None),  # in the future: refused, see below
         ({"birth_date": "2025-08-01"}, "NCT06516679", "does_not_qualify", {"diagnosed_before_age_1": "not_met"}),
     ],
@@ -228,3 +233,20 @@ def test_answers_are_not_logged(client, trials_data, caplog):
         prescreen(client, {"answers": {"birth_date": "2026-13-19", "diagnosis": "burkitt_or_mature_b"}})
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "2026-01-19" not in logged and "2026-13-19" not in logged and "burkitt" not in logged
+
+
+@pytest.mark.django_db
+def test_the_api_makes_a_fixed_number_of_queries(client, trials_data, django_assert_max_num_queries):
+    Criterion.objects.create(
+        trial=Criterion.objects.first().trial,
+        key="extra",
+        kind="exclusion",
+        text="Extra",
+        question=Question.objects.get(key="guardian_consent"),
+        operator="in",
+        values=["no"],
+    )
+    with django_assert_max_num_queries(4):
+        assert prescreen(client, {"answers": LEUKEMIA_FIT}).status_code == 200
+    with django_assert_max_num_queries(4):
+        assert client.get("/api/v1/questions").status_code == 200

@@ -20,7 +20,15 @@ def test_sites_by_distance_from_a_korean_name(client, trials_data):
 
 def test_coordinates_and_order(client, trials_data):
     trial = Trial.objects.get(nct_id="NCT05303727")
-    Site.objects.create(trial=trial, facility="Synthetic far site", city="Far", country="X", latitude=-33.9, longitude=151.2, status="RECRUITING")
+    Site.objects.create(
+        trial=trial,
+        facility="Synthetic far site",
+        city="Far",
+        country="X",
+        latitude=-33.9,
+        longitude=151.2,
+        status="RECRUITING",
+    )
     body = client.get(URL.format("nct05303727"), {"near": "23.13,113.26"}).json()
     names = [site["name"] for site in body["sites"]]
     assert names[0].startswith("Sun Yat-Sen Memorial Hospital")

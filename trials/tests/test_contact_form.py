@@ -44,15 +44,27 @@ def test_the_page_lists_the_sites_with_status_and_no_silent_default(client, tria
     response = client.get(url)
     assert response.status_code == 200
     html = response.content.decode()
-    labels = [re.sub(r"<[^>]+>|\*", "", text).strip() for text in re.findall(r"<(?:label|legend)[^>]*>(.*?)</(?:label|legend)>", html, re.S)]
-    for label in ["First name", "Last name", "Email", "Phone number", "Preferred language", "Your location", "Study site", "Message"]:
+    labels = [
+        re.sub(r"<[^>]+>|\*", "", text).strip()
+        for text in re.findall(r"<(?:label|legend)[^>]*>(.*?)</(?:label|legend)>", html, re.S)
+    ]
+    for label in [
+        "First name",
+        "Last name",
+        "Email",
+        "Phone number",
+        "Preferred language",
+        "Your location",
+        "Study site",
+        "Message",
+    ]:
         assert label in labels, label
     assert "I agree that my details are sent to the study team at the site I choose." in labels
     site = shipped_site()
     assert site.facility in html
     assert "Recruiting status not known" in html
     # The shipped sites' status is unknown: none is chosen for the guardian.
-    assert 'checked' not in html.split('name="site"')[1].split(">")[0]
+    assert "checked" not in html.split('name="site"')[1].split(">")[0]
     assert "None of these sites is known to be recruiting" in html
 
 
@@ -83,10 +95,27 @@ def test_an_unknown_place_says_so_and_still_lists_the_sites(client, trials_data,
 def test_nearest_recruiting_site_is_the_default(client, trials_data, url):
     trial = Trial.objects.get(nct_id=NCT)
     common = {"trial": trial, "country": "Testland", "team_email": "team@example.org"}
-    near = Site.objects.create(facility="Near, not recruiting", city="A", latitude=35.2, longitude=129.1, status=Site.Status.NOT_YET_RECRUITING, **common)
-    recruiting = Site.objects.create(facility="Farther, recruiting", city="B", latitude=36.3, longitude=127.4, status=Site.Status.RECRUITING, **common)
+    near = Site.objects.create(
+        facility="Near, not recruiting",
+        city="A",
+        latitude=35.2,
+        longitude=129.1,
+        status=Site.Status.NOT_YET_RECRUITING,
+        **common,
+    )
+    recruiting = Site.objects.create(
+        facility="Farther, recruiting",
+        city="B",
+        latitude=36.3,
+        longitude=127.4,
+        status=Site.Status.RECRUITING,
+        **common,
+    )
     html = client.get(url, {"location": "Busan"}).content.decode()
-    chosen = html.split(f'id="site-{recruiting.pk}"')[0].rsplit("<input", 1)[1] + html.split(f'id="site-{recruiting.pk}"')[1].split(">")[0]
+    chosen = (
+        html.split(f'id="site-{recruiting.pk}"')[0].rsplit("<input", 1)[1]
+        + html.split(f'id="site-{recruiting.pk}"')[1].split(">")[0]
+    )
     assert "checked" in chosen
     assert html.count("checked") == 1
     assert "I agree that my details are sent to the study team at Farther, recruiting." in html
@@ -110,7 +139,10 @@ def test_a_valid_message_is_stored_queued_and_redirects(client, trials_data, url
     # No personal data in the address.
     assert "guardian" not in response.url and "example.com" not in response.url
     page = client.get(response.url).content.decode()
-    assert f"We have sent your message to the study team at {site.facility}. A copy is on its way to guardian@example.com." in page
+    assert (
+        f"We have sent your message to the study team at {site.facility}. A copy is on its way to guardian@example.com."
+        in page
+    )
     assert "What happens next" in page
 
 
@@ -134,7 +166,9 @@ def test_the_sent_page_refuses_a_forged_token(client, trials_data):
         ("site", None, "Please choose the study site"),
     ],
 )
-def test_bad_input_is_explained_beside_the_field_and_nothing_is_stored(client, trials_data, url, field, value, expected):
+def test_bad_input_is_explained_beside_the_field_and_nothing_is_stored(
+    client, trials_data, url, field, value, expected
+):
     data = good_data(shipped_site(), **{field: value})
     response = client.post(url, data)
     html = response.content.decode()
@@ -151,13 +185,22 @@ def test_consent_to_the_site_i_choose_covers_the_chosen_site(client, trials_data
     response = client.post(url, good_data(shipped_site(), consent_site=None))
     assert response.status_code == 302
     site = shipped_site()
-    assert ContactMessage.objects.get().consent_text == f"I agree that my details are sent to the study team at {site.facility}."
+    assert (
+        ContactMessage.objects.get().consent_text
+        == f"I agree that my details are sent to the study team at {site.facility}."
+    )
 
 
 def test_after_an_error_the_consent_box_names_the_chosen_site(client, trials_data, url):
     trial = Trial.objects.get(nct_id=NCT)
     first = shipped_site()
-    other = Site.objects.create(trial=trial, facility="Another hospital", city="Daejeon", country="Korea, Republic of", team_email="t@example.org")
+    other = Site.objects.create(
+        trial=trial,
+        facility="Another hospital",
+        city="Daejeon",
+        country="Korea, Republic of",
+        team_email="t@example.org",
+    )
     html = client.post(url, good_data(first, site=str(other.pk), consent=None)).content.decode()
     assert f'name="consent_site" value="{other.pk}"' in html
     assert "I agree that my details are sent to the study team at Another hospital." in html
@@ -172,7 +215,13 @@ def test_a_local_number_is_read_with_the_preferred_languages_country(client, tri
 def test_consent_to_one_site_is_not_consent_to_another(client, trials_data, url):
     trial = Trial.objects.get(nct_id=NCT)
     first = shipped_site()
-    other = Site.objects.create(trial=trial, facility="Another hospital", city="Daejeon", country="Korea, Republic of", team_email="t@example.org")
+    other = Site.objects.create(
+        trial=trial,
+        facility="Another hospital",
+        city="Daejeon",
+        country="Korea, Republic of",
+        team_email="t@example.org",
+    )
     data = good_data(first, site=str(other.pk))  # consent_site still names the first site
     html = client.post(url, data).content.decode()
     assert "You chose a different study site" in html
@@ -188,13 +237,17 @@ def test_prescreen_summary_is_shown_and_stored_only_when_ticked(client, trials_d
     assert 'name="include_summary"' in html and 'id="id_include_summary" checked' not in html
     site = shipped_site()
     client.post(url, good_data(site, from_prescreen="1", prescreen_summary=summary))
-    client.post(url, good_data(site, from_prescreen="1", prescreen_summary=summary, include_summary="on", email="b@example.com"))
+    client.post(
+        url, good_data(site, from_prescreen="1", prescreen_summary=summary, include_summary="on", email="b@example.com")
+    )
     stored = list(ContactMessage.objects.order_by("pk").values_list("prescreen_summary", flat=True))
     assert stored == ["", summary]
 
 
 def test_prescreen_choice_to_include_is_kept(client, trials_data, url):
-    html = client.post(url, {"from_prescreen": "1", "prescreen_summary": "x: yes", "include_summary": "1"}).content.decode()
+    html = client.post(
+        url, {"from_prescreen": "1", "prescreen_summary": "x: yes", "include_summary": "1"}
+    ).content.decode()
     assert 'name="include_summary"' in html
     assert "checked" in html.split('name="include_summary"')[1].split(">")[0]
 

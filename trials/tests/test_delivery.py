@@ -41,7 +41,9 @@ class Inbox:
         return "250 Message accepted for delivery"
 
     def parsed(self):
-        return [(env.rcpt_tos, message_from_bytes(env.original_content, policy=policy.default)) for env in self.envelopes]
+        return [
+            (env.rcpt_tos, message_from_bytes(env.original_content, policy=policy.default)) for env in self.envelopes
+        ]
 
     def count_by_recipient(self) -> Counter:
         return Counter(address for env in self.envelopes for address in env.rcpt_tos)
@@ -100,9 +102,7 @@ def new_message(**data) -> ContactMessage:
         "message": "우리 아이에 대해 여쭤보고 싶습니다.",
     }
     fields.update(data)
-    return contact_message_create(
-        trial=chosen.trial, site=chosen, data=fields, consent_text="I agree.", language="en"
-    )
+    return contact_message_create(trial=chosen.trial, site=chosen, data=fields, consent_text="I agree.", language="en")
 
 
 def test_worker_sends_the_team_email_and_the_guardians_copy(live_trials, smtp):
@@ -111,7 +111,7 @@ def test_worker_sends_the_team_email_and_the_guardians_copy(live_trials, smtp):
     run_worker()
 
     assert smtp.inbox.count_by_recipient() == {site().team_email: 1, "guardian@example.com": 1}
-    parsed = dict((tuple(rcpt)[0], email) for rcpt, email in smtp.inbox.parsed())
+    parsed = {tuple(rcpt)[0]: email for rcpt, email in smtp.inbox.parsed()}
     team, copy = parsed[site().team_email], parsed["guardian@example.com"]
     # Korean names survive the headers, encoded and decoded again.
     assert str(team["Reply-To"]) == "김민준 <guardian@example.com>"
@@ -180,7 +180,7 @@ def test_every_message_arrives_exactly_once_after_an_outage(live_trials, smtp, c
         run_worker()
 
     counts = smtp.inbox.count_by_recipient()
-    assert counts == {chosen.team_email: 3, **{address: 1 for address in guardians}}
+    assert counts == {chosen.team_email: 3, **dict.fromkeys(guardians, 1)}
     team_subjects = sorted(str(email["Subject"]) for rcpt, email in smtp.inbox.parsed() if rcpt == [chosen.team_email])
     ids = sorted(ContactMessage.objects.values_list("pk", flat=True))
     assert team_subjects == sorted(f"A family asks about NCT06516679 (message {pk})" for pk in ids)

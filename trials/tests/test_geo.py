@@ -101,7 +101,9 @@ def test_every_point_within_the_radius_is_inside_a_box():
         bearing, d = rng.uniform(0, 2 * math.pi), radius * 0.999 / geo.EARTH_RADIUS_KM
         phi1, lam1 = math.radians(lat), math.radians(lon)
         phi2 = math.asin(math.sin(phi1) * math.cos(d) + math.cos(phi1) * math.sin(d) * math.cos(bearing))
-        lam2 = lam1 + math.atan2(math.sin(bearing) * math.sin(d) * math.cos(phi1), math.cos(d) - math.sin(phi1) * math.sin(phi2))
+        lam2 = lam1 + math.atan2(
+            math.sin(bearing) * math.sin(d) * math.cos(phi1), math.cos(d) - math.sin(phi1) * math.sin(phi2)
+        )
         plat, plon = math.degrees(phi2), (math.degrees(lam2) + 540) % 360 - 180
         assert any(s <= plat <= n and w <= plon <= e for s, n, w, e in boxes), (lat, lon, radius, plat, plon)
 
@@ -127,7 +129,8 @@ def test_nearest_sites_match_a_brute_force_sort(trial):
     for lat, lon in [(35.18, 129.08), (0, 179.9), (-60, -170), (85, 0)]:
         found = geo.nearest_sites(trial.sites.all(), latitude=lat, longitude=lon, limit=10)
         expected = sorted(
-            (s for s in trial.sites.exclude(latitude=None)), key=lambda s: geo.distance_km(lat, lon, s.latitude, s.longitude)
+            (s for s in trial.sites.exclude(latitude=None)),
+            key=lambda s: geo.distance_km(lat, lon, s.latitude, s.longitude),
         )[:10]
         assert [s.pk for s in found] == [s.pk for s in expected]
         assert [round(s.distance_km, 6) for s in found] == sorted(round(s.distance_km, 6) for s in found)

@@ -28,13 +28,26 @@ def world(db):
 
     def message(site, first_name):
         return ContactMessage.objects.create(
-            trial=trial, site=site, first_name=first_name, last_name="Guardian", email=f"{first_name.lower()}@example.com",
-            phone="+82 10-1234-5678", preferred_language="ko", message="Hello", consent_text="I agree.", consented_at=timezone.now(),
+            trial=trial,
+            site=site,
+            first_name=first_name,
+            last_name="Guardian",
+            email=f"{first_name.lower()}@example.com",
+            phone="+82 10-1234-5678",
+            preferred_language="ko",
+            message="Hello",
+            consent_text="I agree.",
+            consented_at=timezone.now(),
         )
 
     return {
-        "a": site_a, "b": site_b, "alice": users.get(pk=alice.pk), "bob": users.get(pk=bob.pk), "root": root,
-        "msg_a": message(site_a, "Anna"), "msg_b": message(site_b, "Boris"),
+        "a": site_a,
+        "b": site_b,
+        "alice": users.get(pk=alice.pk),
+        "bob": users.get(pk=bob.pk),
+        "root": root,
+        "msg_a": message(site_a, "Anna"),
+        "msg_b": message(site_b, "Boris"),
     }
 
 
@@ -111,7 +124,9 @@ def test_staff_outside_the_study_team_see_nothing(client, world):
 def test_a_reason_is_required_for_not_eligible_and_closed(client, world):
     client.force_login(world["alice"])
     for status in ["not_eligible", "closed"]:
-        response = client.post(change_url(world["msg_a"]), {"status": status, "status_reason": "", "internal_notes": ""})
+        response = client.post(
+            change_url(world["msg_a"]), {"status": status, "status_reason": "", "internal_notes": ""}
+        )
         assert response.status_code == 200
         assert "Please give the reason for this status." in response.content.decode()
     world["msg_a"].refresh_from_db()
@@ -121,12 +136,17 @@ def test_a_reason_is_required_for_not_eligible_and_closed(client, world):
 def test_status_work_records_first_contact_closing_and_history(client, world):
     client.force_login(world["alice"])
     message = world["msg_a"]
-    response = client.post(change_url(message), {"status": "contacted", "status_reason": "", "internal_notes": "Called, will call back"})
+    response = client.post(
+        change_url(message), {"status": "contacted", "status_reason": "", "internal_notes": "Called, will call back"}
+    )
     assert response.status_code == 302
     message.refresh_from_db()
     assert message.first_contacted_at is not None and message.closed_at is None
     first_contact = message.first_contacted_at
-    client.post(change_url(message), {"status": "closed", "status_reason": "Family chose another hospital", "internal_notes": "Called"})
+    client.post(
+        change_url(message),
+        {"status": "closed", "status_reason": "Family chose another hospital", "internal_notes": "Called"},
+    )
     message.refresh_from_db()
     assert message.status == "closed" and message.closed_at is not None
     assert message.first_contacted_at == first_contact
@@ -179,11 +199,12 @@ def test_resend_action_queues_failed_messages_only(client, world):
 
 
 def test_csv_cells_never_run_as_formulas(client, world):
-    world["msg_a"].first_name = "=HYPERLINK(\"http://evil\")"
+    world["msg_a"].first_name = '=HYPERLINK("http://evil")'
     world["msg_a"].save()
     client.force_login(world["alice"])
     response = client.post(
-        reverse("admin:trials_contactmessage_changelist"), {"action": "export_csv", "_selected_action": [world["msg_a"].pk]}
+        reverse("admin:trials_contactmessage_changelist"),
+        {"action": "export_csv", "_selected_action": [world["msg_a"].pk]},
     )
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[1][4].startswith("'=")
@@ -194,5 +215,8 @@ def test_setup_roles_is_repeatable(world):
 
     call_command("setup_roles", verbosity=0)
     group = Group.objects.get(name="Study team")
-    assert sorted(group.permissions.values_list("codename", flat=True)) == ["change_contactmessage", "view_contactmessage"]
+    assert sorted(group.permissions.values_list("codename", flat=True)) == [
+        "change_contactmessage",
+        "view_contactmessage",
+    ]
     assert world["alice"].is_staff and world["alice"].groups.filter(pk=group.pk).exists()

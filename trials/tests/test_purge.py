@@ -19,10 +19,23 @@ def make(db):
     def make(status="closed", closed_days_ago=None, name="Mina"):
         with reversion.create_revision():
             message = ContactMessage.objects.create(
-                trial=trial, site=site, first_name=name, last_name="Park", email=f"{name}@example.com", phone="+82 10-1234-5678",
-                preferred_language="ko", location_text="Busan", latitude=35.1, longitude=129.0, message="About my son",
-                prescreen_summary="answers", internal_notes="called her", status=status, status_reason="moved away",
-                consent_text="I agree.", consented_at=timezone.now(),
+                trial=trial,
+                site=site,
+                first_name=name,
+                last_name="Park",
+                email=f"{name}@example.com",
+                phone="+82 10-1234-5678",
+                preferred_language="ko",
+                location_text="Busan",
+                latitude=35.1,
+                longitude=129.0,
+                message="About my son",
+                prescreen_summary="answers",
+                internal_notes="called her",
+                status=status,
+                status_reason="moved away",
+                consent_text="I agree.",
+                consented_at=timezone.now(),
                 closed_at=None if closed_days_ago is None else timezone.now() - timedelta(days=closed_days_ago),
             )
         return message
@@ -50,7 +63,13 @@ def test_purges_only_messages_closed_longer_than_the_retention(make, settings):
     for message in (old_closed, old_not_eligible):
         message.refresh_from_db()
         assert message.personal_data_purged_at is not None
-        assert (message.first_name, message.email, message.phone, message.message, message.internal_notes) == ("", "", "", "", "")
+        assert (message.first_name, message.email, message.phone, message.message, message.internal_notes) == (
+            "",
+            "",
+            "",
+            "",
+            "",
+        )
         assert message.latitude is None and message.prescreen_summary == "" and message.status_reason == ""
         assert message.status in ("closed", "not_eligible") and message.site_id and message.trial_id
         assert not Version.objects.get_for_object(message).exists()

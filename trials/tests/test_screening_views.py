@@ -109,7 +109,12 @@ def test_a_child_with_neuroblastoma_is_asked_the_stage_only(client, trials_data)
     assert step_label(html) == "Step 2 of 2"
     assert asked(html) == {"neuroblastoma_stage"}
     html = post(
-        client, step="2", action="next", birth_date="2021-05-05", diagnosis="neuroblastoma", neuroblastoma_stage="stage_4_or_m"
+        client,
+        step="2",
+        action="next",
+        birth_date="2021-05-05",
+        diagnosis="neuroblastoma",
+        neuroblastoma_stage="stage_4_or_m",
     )
     assert outcome(html, "NCT05303727") == "may_qualify"
     assert "The study team checks the rest" in html
@@ -133,9 +138,13 @@ def test_the_trial_screen_asks_only_that_trials_questions(client, trials_data):
     html = client.get("/trials/NCT05303727/screen/").content.decode()
     assert step_label(html) == "Step 1 of 2"
     assert asked(html) == {"birth_date", "diagnosis"}
-    html = post(client, "/trials/NCT05303727/screen/", step="1", action="next", birth_date="2021-05-05", diagnosis="unsure")
+    html = post(
+        client, "/trials/NCT05303727/screen/", step="1", action="next", birth_date="2021-05-05", diagnosis="unsure"
+    )
     assert asked(html) == {"neuroblastoma_stage"}
-    html = post(client, "/trials/NCT05303727/screen/", step="2", action="next", birth_date="2021-05-05", diagnosis="unsure")
+    html = post(
+        client, "/trials/NCT05303727/screen/", step="2", action="next", birth_date="2021-05-05", diagnosis="unsure"
+    )
     assert "NCT05303727" in html and "result-NCT06516679" not in html
     assert outcome(html, "NCT05303727") == "needs_more_information"
 
@@ -226,7 +235,9 @@ def test_the_way_forward_carries_no_answers_unless_ticked(client, trials_data):
     html = post(client, step="4", action="next", **LEUKEMIA_FIT)
     form = re.search(r'<form method="post" action="/trials/NCT06516679/contact/".*?</form>', html, re.S).group(0)
     assert 'name="from_prescreen" value="1"' in form
-    checkbox = re.search(r'<input class="form-check-input" type="checkbox" name="prescreen_summary"[^>]*>', form).group(0)
+    checkbox = re.search(r'<input class="form-check-input" type="checkbox" name="prescreen_summary"[^>]*>', form).group(
+        0
+    )
     assert "checked" not in checkbox
     assert "2026-02-10" in checkbox and "Acute lymphoblastic leukemia (ALL)" in checkbox
     # No other field of the way forward carries an answer.
@@ -261,7 +272,8 @@ def test_switching_language_mid_flow_keeps_the_answers(client, trials_data):
     html = post(client, step="2", action="next", birth_date="2026-02-10", diagnosis="all")
     assert 'formaction="/ko/screen/"' in html and 'formaction="/zh-hans/screen/"' in html
     response = client.post(
-        "/ko/screen/", {"step": "2", "action": "language", "birth_date": "2026-02-10", "diagnosis": "all", "diagnosis_date": "2026-0"}
+        "/ko/screen/",
+        {"step": "2", "action": "language", "birth_date": "2026-02-10", "diagnosis": "all", "diagnosis_date": "2026-0"},
     )
     html = response.content.decode()
     assert response.cookies["django_language"].value == "ko"
@@ -314,7 +326,13 @@ def test_the_number_of_queries_does_not_grow_with_criteria(client, trials_data, 
     question = Question.objects.get(key="guardian_consent")
     for number in range(5):
         Criterion.objects.create(
-            trial=trial, key=f"extra-{number}", kind="inclusion", text=f"Extra {number}", question=question, operator="in", values=["yes"]
+            trial=trial,
+            key=f"extra-{number}",
+            kind="inclusion",
+            text=f"Extra {number}",
+            question=question,
+            operator="in",
+            values=["yes"],
         )
     assert count() == first
     assert first <= 12
@@ -360,7 +378,9 @@ def criterion_form(trial, question, operator, values):
         ("diagnosis", "", '["all"]', "Choose how the answer is compared"),
     ],
 )
-def test_the_admin_refuses_a_rule_that_does_not_fit_its_question(staff_client, trials_data, key, operator, values, message):
+def test_the_admin_refuses_a_rule_that_does_not_fit_its_question(
+    staff_client, trials_data, key, operator, values, message
+):
     trial = Trial.objects.get(nct_id="NCT06516679")
     before = Criterion.objects.count()
     response = staff_client.post(
@@ -375,7 +395,8 @@ def test_the_admin_refuses_a_rule_that_does_not_fit_its_question(staff_client, t
 def test_the_admin_saves_a_sound_rule_and_a_study_team_check(staff_client, trials_data):
     trial = Trial.objects.get(nct_id="NCT05303727")
     response = staff_client.post(
-        "/admin/trials/criterion/add/", criterion_form(trial, Question.objects.get(key="diagnosis"), "in", '["neuroblastoma"]')
+        "/admin/trials/criterion/add/",
+        criterion_form(trial, Question.objects.get(key="diagnosis"), "in", '["neuroblastoma"]'),
     )
     assert response.status_code == 302
     form = {**criterion_form(trial, None, "", "[]"), "key": "team-check"}

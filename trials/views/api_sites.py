@@ -24,19 +24,28 @@ def trial_sites(request, nct_id):
         return JsonResponse({"error": _("No trial has this number.")}, status=404)
     near = request.GET.get("near", "")
     if not near.strip():
-        return error(_('Add ?near= with a place name or "latitude,longitude", for example ?near=Busan or ?near=35.18,129.08.'))
+        return error(
+            _('Add ?near= with a place name or "latitude,longitude", for example ?near=Busan or ?near=35.18,129.08.')
+        )
     if len(near) > 200:
         return error(_("The place is too long. Write at most 200 characters."))
     resolution = resolve_place(near)
     if resolution.status == "ambiguous":
         candidates = [
-            {"name": place.name, "country": place.country, "country_code": place.country_code, "near": place.coordinates}
+            {
+                "name": place.name,
+                "country": place.country,
+                "country_code": place.country_code,
+                "near": place.coordinates,
+            }
             for place in resolution.candidates
         ]
         return error(resolution.problem, candidates=candidates)
     if not resolution.found:
         return error(resolution.problem)
-    sites = nearest_sites(trial.sites.active(), latitude=resolution.latitude, longitude=resolution.longitude, limit=MAX_SITES)
+    sites = nearest_sites(
+        trial.sites.active(), latitude=resolution.latitude, longitude=resolution.longitude, limit=MAX_SITES
+    )
     return JsonResponse(
         {
             "trial": trial.nct_id,

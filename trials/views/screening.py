@@ -13,7 +13,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse, translate_url
 from django.utils import timezone
-from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import get_language, get_language_info, gettext, ngettext
 
 from trials import eligibility
 from trials.eligibility import Outcome, QuestionSpec, Reason, RuleResult, Status, TrialRules
@@ -213,6 +213,7 @@ def question_rows(bank: Bank, form: ScreeningForm, specs: list[QuestionSpec], an
     """What the template needs to draw each question of the step."""
     raw = form.raw_answers()
     by_key = {spec.key: spec for spec in specs}
+    on_this_step = set(by_key)
     rows = []
     for spec in specs:
         question = bank.question(spec.key)
@@ -227,7 +228,7 @@ def question_rows(bank: Bank, form: ScreeningForm, specs: list[QuestionSpec], an
             options = []
         # A condition on an answer from this same step is applied by screening.js
         # at once; the server hides it only when it already knows the answer.
-        same_step_parent = spec.show_if in form.step_keys
+        same_step_parent = spec.show_if in on_this_step
         rows.append(
             {
                 "question": question,
@@ -247,9 +248,12 @@ def render_step(request, bank, specs, form, answers, step, *, nct_id, status=200
     steps = steps_of(specs, answers)
     if step not in steps:
         steps = sorted({*steps, step})
-    step_specs = [s for s in eligibility.visible_questions(specs, answers) if s.step == step]
-    if not step_specs:
-        step_specs = [s for s in specs if s.step == step]
+    on_step = [s for s in specs if s.step == step]
+    on_step_keys = {s.key for s in on_step}
+    visible_keys = {s.key for s in eligibility.visible_questions(specs, answers)}
+    # A question whose condition is on this same step is drawn even when hidden,
+    # so that screening.js can show it at once when the answer changes.
+    step_specs = [s for s in on_step if s.key in visible_keys or s.show_if in on_step_keys] or on_step
     raw = form.raw_answers()
     step_keys = {s.key for s in step_specs}
     rows = question_rows(bank, form, step_specs, answers)
@@ -278,18 +282,13 @@ def language_forms(request) -> list[dict]:
     return [
         {
             "code": code,
-            "name": _language_name(code),
+            # Each language names itself, so a reader finds their own.
+            "name": get_language_info(code)["name_local"],
             "current": code == current,
             "action": translate_url(request.path, code),
         }
         for code, _name in settings.LANGUAGES
     ]
-
-
-def _language_name(code: str) -> str:
-    from django.utils.translation import get_language_info
-
-    return get_language_info(code)["name_local"]
 
 
 def screen_flow(request, *, nct_id: str | None):

@@ -41,7 +41,11 @@ class Command(BaseCommand):
     help = "Deletes the personal data of messages closed more than MESSAGE_RETENTION_DAYS days ago."
 
     def add_arguments(self, parser):
-        parser.add_argument("--days", type=int, help=f"Retention in days (default: MESSAGE_RETENTION_DAYS, now {settings.MESSAGE_RETENTION_DAYS}).")
+        parser.add_argument(
+            "--days",
+            type=int,
+            help=f"Retention in days (default: MESSAGE_RETENTION_DAYS, now {settings.MESSAGE_RETENTION_DAYS}).",
+        )
         parser.add_argument("--dry-run", action="store_true", help="Only say what would be removed.")
 
     def handle(self, *args, days=None, dry_run=False, **options):
@@ -54,11 +58,18 @@ class Command(BaseCommand):
         )
         ids = list(due.values_list("pk", flat=True))
         if dry_run:
-            self.stdout.write(f"Would remove the personal data of {len(ids)} message(s) closed before {cutoff:%Y-%m-%d}: ids {ids_text(ids)}.")
+            self.stdout.write(
+                f"Would remove the personal data of {len(ids)} message(s) closed before {cutoff:%Y-%m-%d}: "
+                f"ids {ids_text(ids)}."
+            )
             return
         with transaction.atomic():
-            updated = ContactMessage.objects.filter(pk__in=ids).update(**PERSONAL_FIELDS, personal_data_purged_at=timezone.now())
-            versions, _by_model = Version.objects.get_for_model(ContactMessage).filter(object_id__in=[str(pk) for pk in ids]).delete()
+            updated = ContactMessage.objects.filter(pk__in=ids).update(
+                **PERSONAL_FIELDS, personal_data_purged_at=timezone.now()
+            )
+            versions, _by_model = (
+                Version.objects.get_for_model(ContactMessage).filter(object_id__in=[str(pk) for pk in ids]).delete()
+            )
         self.stdout.write(
             f"Removed the personal data of {updated} message(s) closed before {cutoff:%Y-%m-%d} "
             f"(ids {ids_text(ids)}), and {versions} history entr{'y' if versions == 1 else 'ies'}."

@@ -24,14 +24,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--member", help="Username to make a study-team member (made staff if needed).")
-        parser.add_argument("--site", type=int, action="append", default=[], help="Site id the member works for (repeatable).")
+        parser.add_argument(
+            "--site", type=int, action="append", default=[], help="Site id the member works for (repeatable)."
+        )
 
     @transaction.atomic
     def handle(self, *args, member=None, site=(), **options):
         group, created = Group.objects.get_or_create(name=STUDY_TEAM_GROUP)
         permissions = Permission.objects.filter(content_type__app_label="trials", codename__in=STUDY_TEAM_PERMISSIONS)
         group.permissions.set(permissions)
-        self.stdout.write(f'Group "{STUDY_TEAM_GROUP}" {"created" if created else "up to date"}: {", ".join(sorted(p.codename for p in permissions))}.')
+        self.stdout.write(
+            f'Group "{STUDY_TEAM_GROUP}" {"created" if created else "up to date"}: '
+            f"{', '.join(sorted(p.codename for p in permissions))}."
+        )
         if not member:
             if site:
                 raise CommandError("--site needs --member.")
@@ -39,7 +44,9 @@ class Command(BaseCommand):
         try:
             user = get_user_model().objects.get(username=member)
         except get_user_model().DoesNotExist:
-            raise CommandError(f"No user named {member!r}. Create it first with createsuperuser or in the admin.") from None
+            raise CommandError(
+                f"No user named {member!r}. Create it first with createsuperuser or in the admin."
+            ) from None
         user.is_staff = True
         user.save(update_fields=["is_staff"])
         user.groups.add(group)
