@@ -154,6 +154,14 @@ class Resolution:
         return self.status == "found"
 
     @property
+    def display_label(self) -> str:
+        """The place as the guardian wrote it, with the gazetteer's name beside
+        it when that differs ("부산 (Busan, South Korea)")."""
+        if not self.place or COORDINATES.match(self.query) or name_key(self.query) == name_key(self.place.name):
+            return self.label
+        return f"{self.query} ({self.label})"
+
+    @property
     def problem(self) -> str:
         """A sentence for the guardian when the place could not be used."""
         if self.status == "ambiguous":

@@ -6,6 +6,8 @@
   "use strict";
 
   var form = document.getElementById("screen-form");
+  // With JavaScript, follow-up questions show and hide themselves: the "answer this only if" hints are not needed.
+  document.documentElement.classList.add("js");
 
   function currentValue(name) {
     if (!form) return "";

@@ -65,3 +65,15 @@ def trials_data(db):
 def live_trials(transactional_db):
     """The shipped data, committed, for tests that use the live server."""
     load_shipped_data()
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default():
+    """A request in Korean or Chinese leaves that language active in the thread,
+    and modeltranslation would then save test data into the wrong language's fields."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -250,3 +250,12 @@ def test_the_api_makes_a_fixed_number_of_queries(client, trials_data, django_ass
         assert prescreen(client, {"answers": LEUKEMIA_FIT}).status_code == 200
     with django_assert_max_num_queries(4):
         assert client.get("/api/v1/questions").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_rule_changed_by_staff_applies_at_once(client, trials_data):
+    assert by_trial(prescreen(client, {"answers": LEUKEMIA_FIT}))["NCT06516679"]["outcome"] == "may_qualify"
+    consent = Criterion.objects.get(trial__nct_id="NCT06516679", key="guardian_consent")
+    consent.values = ["no"]
+    consent.save()
+    assert by_trial(prescreen(client, {"answers": LEUKEMIA_FIT}))["NCT06516679"]["outcome"] == "does_not_qualify"

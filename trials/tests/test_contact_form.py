@@ -231,10 +231,12 @@ def test_consent_to_one_site_is_not_consent_to_another(client, trials_data, url)
 
 def test_prescreen_summary_is_shown_and_stored_only_when_ticked(client, trials_data, url):
     summary = "Diagnosed before age 1: yes\nDown syndrome: no"
-    html = client.post(url, {"from_prescreen": "1", "prescreen_summary": summary}).content.decode()
+    html = client.post(
+        url, {"from_prescreen": "1", "prescreen_summary": summary, "include_summary": "0"}
+    ).content.decode()
     assert "Diagnosed before age 1: yes" in html
     assert "Include the summary of my answers" in html
-    assert 'name="include_summary"' in html and 'id="id_include_summary" checked' not in html
+    assert "checked" not in html.split('name="include_summary"')[1].split(">")[0]
     site = shipped_site()
     client.post(url, good_data(site, from_prescreen="1", prescreen_summary=summary))
     client.post(
@@ -245,11 +247,13 @@ def test_prescreen_summary_is_shown_and_stored_only_when_ticked(client, trials_d
 
 
 def test_prescreen_choice_to_include_is_kept(client, trials_data, url):
-    html = client.post(
-        url, {"from_prescreen": "1", "prescreen_summary": "x: yes", "include_summary": "1"}
-    ).content.decode()
-    assert 'name="include_summary"' in html
-    assert "checked" in html.split('name="include_summary"')[1].split(">")[0]
+    # The pre-screener posts its summary only when the guardian ticked "include" there.
+    for extra in ({"include_summary": "1"}, {}):
+        html = client.post(url, {"from_prescreen": "1", "prescreen_summary": "x: yes", **extra}).content.decode()
+        assert "checked" in html.split('name="include_summary"')[1].split(">")[0]
+    # Without a summary there is nothing to show or include.
+    html = client.post(url, {"from_prescreen": "1"}).content.decode()
+    assert 'name="include_summary"' not in html
 
 
 def test_honeypot_blocks_and_stores_nothing(client, trials_data, url):

@@ -157,3 +157,10 @@ def test_no_default_when_no_site_is_recruiting(trial):
     make_site(trial, "Unknown", 35.18, 129.08, status=Site.Status.UNKNOWN)
     found = geo.nearest_sites(trial.sites.all(), latitude=35.18, longitude=129.08)
     assert geo.default_site(found) is None
+
+
+def test_the_label_keeps_what_the_guardian_wrote():
+    assert geo.resolve_place("부산").display_label == "부산 (Busan, South Korea)"
+    assert geo.resolve_place("busan").display_label == "Busan, South Korea"
+    assert geo.resolve_place("23.11667,113.25").display_label == "Guangzhou, China"
+    assert geo.resolve_place("10.5,20.5").display_label == "10.5,20.5"

@@ -157,6 +157,7 @@ def test_a_question_on_the_same_step_as_its_condition_shows_and_hides_at_once(pa
     assert stage.is_visible()
     answer(page, "diagnosis", "unsure")
     assert stage.is_visible()
+    assert page.locator("#q-neuroblastoma_stage .show-if-hint").is_hidden()
     no_axe_violations(page)
 
 
@@ -171,3 +172,24 @@ def test_print_button_appears_only_with_javascript(browser, live_server, live_tr
         assert page.locator(".js-print").is_visible() is enabled
         assert page.is_visible("text=print this page or save it as a PDF")
         context.close()
+
+
+def test_without_javascript_a_same_step_follow_up_says_when_it_applies_and_is_dropped_after_the_step(
+    browser, live_server, live_trials
+):
+    Question.objects.filter(key="neuroblastoma_stage").update(step=1)
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_server.url + "/trials/NCT05303727/screen/")
+    hint = page.locator("#q-neuroblastoma_stage .show-if-hint")
+    assert hint.is_visible()
+    assert "Neuroblastoma or Not sure" in hint.inner_text()
+    page.fill("#id_birth_date", "2019-04-01")
+    answer(page, "diagnosis", "all")
+    answer(page, "neuroblastoma_stage", "stage_4_or_m")
+    page.click(NEXT)
+    # The stage answer no longer applies: it is left out of the result and of the summary.
+    assert page.is_visible("text=What we found")
+    assert "Stage 4 or stage M" not in page.inner_text(".your-answers")
+    assert page.locator("[data-outcome]").get_attribute("data-outcome") == "does_not_qualify"
+    context.close()

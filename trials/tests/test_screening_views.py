@@ -1,6 +1,7 @@
 """The pre-screener pages: steps, validation, the result, no storage, and the admin's rule checks."""
 
 import datetime
+import html as html_lib
 import re
 
 import pytest
@@ -420,3 +421,24 @@ def test_every_shipped_criterion_passes_the_admins_checks(trials_data):
         criterion.full_clean()
     for question in Question.objects.all():
         question.full_clean()
+
+
+@pytest.mark.django_db
+def test_the_contact_page_receives_the_summary_only_when_ticked(client, trials_data):
+    html = post(client, step="4", action="next", **LEUKEMIA_FIT)
+    form = re.search(r'<form method="post" action="(/trials/NCT06516679/contact/)".*?</form>', html, re.S)
+    summary = re.search(r'name="prescreen_summary" value="([^"]*)"', form.group(0)).group(1)
+    summary = html_lib.unescape(summary)
+    ticked = client.post(form.group(1), {"from_prescreen": "1", "prescreen_summary": summary}).content.decode()
+    assert "The summary of your answers" in ticked
+    assert "Acute lymphoblastic leukemia (ALL)" in ticked and "2026-09-01" in ticked
+    unticked = client.post(form.group(1), {"from_prescreen": "1"}).content.decode()
+    assert "The summary of your answers" not in unticked and "2026-09-01" not in unticked
+
+
+@pytest.mark.django_db
+def test_a_trial_with_nothing_to_ask_goes_straight_to_the_study_team(client, trials_data):
+    Criterion.objects.filter(trial__nct_id="NCT05303727").exclude(key="treatment_response").delete()
+    html = client.get("/trials/NCT05303727/screen/").content.decode()
+    assert outcome(html, "NCT05303727") == "may_qualify"
+    assert "The study team checks the rest" in html

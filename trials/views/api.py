@@ -5,16 +5,19 @@ or logged: they live only in the request and the response.
 """
 
 import json
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import JsonResponse
 from django.utils import timezone
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from trials import eligibility
+from trials.cache import PAGE_CACHE_SECONDS, content_version
 from trials.forms.screening import YES_NO_LABELS
 from trials.models import Question
 from trials.views.screening import screening_load
@@ -83,7 +86,7 @@ def prescreen(request):
     if wanted is not None and (not isinstance(wanted, list) or not all(isinstance(t, str) for t in wanted)):
         return bad_request({"trials": [_("“trials” must be a list of NCT numbers.")]})
 
-    bank = screening_load(for_display=False)
+    bank = prescreen_bank()
     errors: dict[str, list[str]] = {}
     known = {trial.nct_id for trial in bank.trials}
     if wanted is not None:
@@ -108,29 +111,59 @@ def prescreen(request):
         return bad_request(errors)
 
     answers = eligibility.visible_answers(bank.specs, answers)
-    pairs = [(t, r) for t, r in zip(bank.trials, bank.rules, strict=True) if wanted is None or t.nct_id in wanted]
+    today = timezone.localdate()
     results = []
-    for trial, rules in pairs:
-        result = eligibility.trial_evaluate(rules, answers, today=timezone.localdate())
-        criteria = {c.key: c for c in trial.criteria.all()}
+    for trial in bank.trials:
+        if wanted is not None and trial.nct_id not in wanted:
+            continue
+        result = eligibility.trial_evaluate(trial.rules, answers, today=today)
         results.append(
             {
                 "nct_id": trial.nct_id,
-                "title": trial.brief_title,
+                "title": trial.title,
                 "outcome": result.outcome.value,
                 "criteria": [
-                    {
-                        "key": r.rule.key,
-                        "kind": r.rule.kind,
-                        "text": criteria[r.rule.key].text,
-                        "status": r.status.value,
-                    }
+                    {"key": r.rule.key, "kind": r.rule.kind, "text": trial.texts[r.rule.key], "status": r.status.value}
                     for r in result.results
                 ],
                 # Not checked from answers: the study team checks these.
                 "checked_by_study_team": [
-                    {"key": rule.key, "kind": rule.kind, "text": criteria[rule.key].text} for rule in result.unchecked
+                    {"key": rule.key, "kind": rule.kind, "text": trial.texts[rule.key]} for rule in result.unchecked
                 ],
             }
         )
     return JsonResponse({"results": results}, json_dumps_params={"ensure_ascii": False})
+
+
+@dataclass(frozen=True)
+class ApiTrial:
+    nct_id: str
+    title: str
+    texts: dict[str, str]
+    rules: eligibility.TrialRules
+
+
+@dataclass(frozen=True)
+class ApiBank:
+    specs: list[eligibility.QuestionSpec]
+    trials: list[ApiTrial]
+
+
+def prescreen_bank() -> ApiBank:
+    """The questions and rules as plain data, cached until staff change content.
+
+    Loading them from the database costs more than the whole evaluation, so the
+    API keeps them in the cache under the content version that every content
+    save bumps (see trials/cache.py).
+    """
+    key = f"prescreen-bank:{content_version()}:{get_language()}"
+    bank = cache.get(key)
+    if bank is None:
+        loaded = screening_load(for_display=False)
+        trials = [
+            ApiTrial(trial.nct_id, trial.brief_title, {c.key: c.text for c in trial.criteria.all()}, rules)
+            for trial, rules in zip(loaded.trials, loaded.rules, strict=True)
+        ]
+        bank = ApiBank(loaded.specs, trials)
+        cache.set(key, bank, PAGE_CACHE_SECONDS)
+    return bank

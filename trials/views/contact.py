@@ -77,6 +77,10 @@ def contact(request, nct_id):
         initial.pop("consent", None)
         for flag in ("include_summary", "from_prescreen"):
             initial[flag] = data.get(flag, "") in {"1", "on", "true", "True", "yes"}
+        if not action and initial["from_prescreen"] and "include_summary" not in data:
+            # The pre-screener sends its summary only when the guardian ticked
+            # "include" there; an explicit include_summary=0 still wins.
+            initial["include_summary"] = bool(data.get("prescreen_summary", "").strip())
         chosen = find_site(sites, data.get("site")) or nearest_recruiting
         initial["site"] = chosen.pk if chosen else None
         initial["consent_site"] = chosen.pk if chosen else None

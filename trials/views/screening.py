@@ -229,6 +229,14 @@ def question_rows(bank: Bank, form: ScreeningForm, specs: list[QuestionSpec], an
         # A condition on an answer from this same step is applied by screening.js
         # at once; the server hides it only when it already knows the answer.
         same_step_parent = spec.show_if in on_this_step
+        condition = ""
+        if same_step_parent:
+            parent = bank.question(spec.show_if)
+            labels = [answer_label(parent, value) for value in spec.show_if_values]
+            condition = gettext("Answer this only if your answer to “%(question)s” is: %(answers)s.") % {
+                "question": parent.wording,
+                "answers": gettext(" or ").join(labels),
+            }
         rows.append(
             {
                 "question": question,
@@ -237,6 +245,8 @@ def question_rows(bank: Bank, form: ScreeningForm, specs: list[QuestionSpec], an
                 "options": [{"value": v, "label": label, "checked": v == value} for v, label in options],
                 "errors": form.errors.get(spec.key, []) if form.is_bound else [],
                 "show_if": spec.show_if if same_step_parent else "",
+                # Without JavaScript the question stays on the page: say when it applies.
+                "condition": condition,
                 "show_if_values": " ".join(spec.show_if_values),
                 "hidden": same_step_parent and not eligibility.is_visible(spec, answers, by_key),
             }
@@ -298,6 +308,10 @@ def screen_flow(request, *, nct_id: str | None):
     specs = eligibility.questions_for(bank.specs, bank.rules)
     today = timezone.localdate()
     all_steps = sorted({s.step for s in specs})
+    if not all_steps:
+        # No rule reads an answer: there is nothing to ask, and the study team checks everything.
+        form = ScreeningForm(specs=specs, step_keys=set(), today=today)
+        return render_result(request, bank, specs, form, {}, today, nct_id=nct_id)
 
     if request.method != "POST":
         form = ScreeningForm(specs=specs, step_keys=set(), today=today)

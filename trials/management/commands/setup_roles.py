@@ -29,7 +29,8 @@ class Command(BaseCommand):
         )
 
     @transaction.atomic
-    def handle(self, *args, member=None, site=(), **options):
+    def handle(self, *args, member=None, site=(), verbosity=1, **options):
+        say = self.stdout.write if verbosity else (lambda text: None)
         group, created = Group.objects.get_or_create(name=STUDY_TEAM_GROUP)
         permissions = Permission.objects.filter(content_type__app_label="trials", codename__in=STUDY_TEAM_PERMISSIONS)
         group.permissions.set(permissions)
@@ -56,4 +57,4 @@ class Command(BaseCommand):
             except Site.DoesNotExist:
                 raise CommandError(f"No site with id {site_id}.") from None
             chosen.coordinators.add(user)
-            self.stdout.write(f"User {user.pk} now works on messages for site {chosen.pk} ({chosen.facility}).")
+            say(f"User {user.pk} now works on messages for site {chosen.pk} ({chosen.facility}).")
