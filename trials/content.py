@@ -142,7 +142,13 @@ def load_site(trial: Trial, data: dict, report: LoadReport) -> None:
         report.warnings.append(f"{trial.nct_id}: no site {data['facility']!r} in {data['city']!r}; it was skipped.")
         return
     fill(site, data.get("translations", {}), Site.text_fields, (), report)
-    fill(site, data, (), ("street", "local_language"), report)
+    fill(site, data, (), ("street",), report)
+    # The importer creates sites with the default language (English), which
+    # fill() would count as set; a site still on the default takes the file's.
+    default_language = Site._meta.get_field("local_language").default
+    if data.get("local_language") and site.local_language == default_language != data["local_language"]:
+        site.local_language = data["local_language"]
+        report.filled += 1
     site.save()
 
 

@@ -15,6 +15,7 @@ def site(request):
                 # Each language names itself, so a reader finds their own.
                 "name": get_language_info(code)["name_local"],
                 "current": code == current,
+                "path": translate_url(path, code),
                 "url": f"/language/{code}/?next={translate_url(path, code)}",
             }
         )

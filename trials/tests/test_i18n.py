@@ -170,12 +170,7 @@ def test_every_page_has_lang_and_hreflang_alternates(client, page, code):
     assert f'<link rel="alternate" hreflang="x-default" href="{settings.SITE_URL}{page}">' in head
 
 
-# Known gap, reported to the contact flow's owner: the site list shows the registry's English
-# country name ("Korea, Republic of") without lang="en" (templates/contact/contact.html).
-CONTACT_COUNTRY_GAP = pytest.mark.xfail(strict=True, reason="contact page: English country name, reported")
-TRANSLATED_PAGES = [
-    pytest.param(page, marks=CONTACT_COUNTRY_GAP) if page == "/trials/NCT06516679/contact/" else page for page in PAGES
-]
+TRANSLATED_PAGES = PAGES
 
 
 def english_leftovers(html: str) -> list[str]:
@@ -387,10 +382,6 @@ def test_the_guardians_copy_is_in_the_guardians_language(code, expected):
     assert not english_leftovers(email.body) or code == "en"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="load_content never sets Site.local_language (its default 'en' counts as filled): reported to the lead",
-)
 @pytest.mark.parametrize(("nct_id", "team_language"), [("NCT06516679", "ko"), ("NCT05303727", "zh-hans")])
 def test_the_study_teams_copy_is_in_the_sites_language(nct_id, team_language):
     from django.utils import translation

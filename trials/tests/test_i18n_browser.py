@@ -191,10 +191,6 @@ def test_contact_form_walked_through_in_korean_and_chinese(phone, live_server, c
     assert message.preferred_language == code
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The contact page uses the site-wide switcher, a plain link: what was typed is lost (reported).",
-)
 def test_contact_form_switching_language_keeps_what_was_typed(phone, live_server):
     page = phone
     page.goto(f"{live_server.url}/ko/trials/NCT06516679/contact/")

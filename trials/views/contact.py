@@ -20,6 +20,7 @@ from trials.forms.contact import ContactForm, consent_sentence
 from trials.geo import default_site, nearest_sites, resolve_place
 from trials.models import ContactMessage, Trial
 from trials.services import contact_message_create
+from trials.views.language import remember_language
 
 SITES_SHOWN = 20
 SENT_TOKEN_SALT = "trials.contact.sent"  # noqa: S105 (a signing namespace, not a secret)
@@ -97,7 +98,11 @@ def contact(request, nct_id):
         "consent_template": consent_sentence("__SITE__"),
         "blocked": blocked,
     }
-    return render(request, "contact/contact.html", context, status=status)
+    response = render(request, "contact/contact.html", context, status=status)
+    if action == "language":
+        # Switched language with the page's own switcher: remember it, as the link does.
+        remember_language(response, get_language())
+    return response
 
 
 def sites_for(trial, resolution) -> list:

@@ -18,7 +18,11 @@ def switch_language(request, code):
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         next_url = "/"
-    response = HttpResponseRedirect(translate_url(next_url, code))
+    return remember_language(HttpResponseRedirect(translate_url(next_url, code)), code)
+
+
+def remember_language(response, code: str):
+    """Keeps the guardian's choice in Django's language cookie, and nowhere else."""
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         code,
