@@ -187,6 +187,10 @@ else:
 
 # Contact messages: how long the personal data of a closed message is kept.
 MESSAGE_RETENTION_DAYS = env_int("MESSAGE_RETENTION_DAYS", 365)
+# Delivery of contact messages: attempts before a message is marked failed, and
+# the first wait (doubling each time, at most an hour).
+CONTACT_DELIVERY_ATTEMPTS = env_int("CONTACT_DELIVERY_ATTEMPTS", 12)
+CONTACT_DELIVERY_FIRST_RETRY_SECONDS = env_int("CONTACT_DELIVERY_FIRST_RETRY_SECONDS", 60)
 # Contact form rate limits, per client address and per email address.
 CONTACT_RATE_LIMIT = env_int("CONTACT_RATE_LIMIT", 5)
 CONTACT_RATE_WINDOW_SECONDS = env_int("CONTACT_RATE_WINDOW_SECONDS", 3600)

@@ -1,6 +1,9 @@
 """Side-effecting steps of the contact flow: store a message and queue its delivery."""
 
+from datetime import timedelta
+
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from trials.models import ContactMessage, Site, Trial
@@ -38,17 +41,32 @@ def contact_message_create(
     return message
 
 
-def contact_message_resend(*, message: ContactMessage) -> bool:
-    """Queues delivery again for a message whose delivery failed.
+# Longer than the whole retry schedule (trials/tasks.py): a message still waiting
+# after this has lost its task, for example to a worker killed mid-send.
+STUCK_AFTER = timedelta(hours=12)
 
-    Only failed messages: a pending one already has a task waiting, and a
-    second chain of tasks could send an email twice. The sent-at marks stay,
-    so an email that went out before is not sent again.
+
+def resendable_messages():
+    """Messages staff may queue again: delivery failed, or still waiting long after every retry."""
+    stuck = Q(delivery_status=ContactMessage.Delivery.PENDING, created_at__lt=timezone.now() - STUCK_AFTER)
+    return ContactMessage.objects.filter(
+        Q(delivery_status=ContactMessage.Delivery.FAILED) | stuck, personal_data_purged_at__isnull=True
+    )
+
+
+def contact_message_resend(*, message: ContactMessage) -> bool:
+    """Queues delivery again for a message whose delivery failed or is stuck.
+
+    A message still inside its retry schedule already has a task waiting, and
+    is left alone. The sent-at marks stay, so an email that went out before is
+    not sent again.
     """
     with transaction.atomic():
-        updated = ContactMessage.objects.filter(
-            pk=message.pk, delivery_status=ContactMessage.Delivery.FAILED, personal_data_purged_at__isnull=True
-        ).update(delivery_status=ContactMessage.Delivery.PENDING, delivery_attempts=0, last_delivery_error="")
+        updated = (
+            resendable_messages()
+            .filter(pk=message.pk)
+            .update(delivery_status=ContactMessage.Delivery.PENDING, delivery_attempts=0, last_delivery_error="")
+        )
         if updated:
             deliver_contact_message.enqueue(message.pk)
     return bool(updated)

@@ -21,7 +21,7 @@ from reversion.admin import VersionAdmin
 
 from trials.models import ContactMessage, Site
 from trials.models.contact import CLOSED_STATUSES
-from trials.services import contact_message_resend
+from trials.services import contact_message_resend, resendable_messages
 
 GUARDIAN_FIELDS = [
     "first_name",
@@ -204,10 +204,12 @@ class ContactMessageAdmin(VersionAdmin):
             writer.writerow([spreadsheet_safe(value) for value in row])
         return response
 
-    @admin.action(description=_("Send again (messages whose delivery failed)"), permissions=["change"])
+    @admin.action(
+        description=_("Send again (delivery failed, or still waiting after 12 hours)"), permissions=["change"]
+    )
     def resend(self, request, queryset):
         queued = 0
-        for message in queryset.filter(delivery_status=ContactMessage.Delivery.FAILED):
+        for message in queryset.filter(pk__in=resendable_messages().values("pk")):
             with create_revision():
                 set_user(request.user)
                 set_comment(str(_("Delivery queued again")))

@@ -198,6 +198,29 @@ def test_resend_action_queues_failed_messages_only(client, world):
     assert Version.objects.get_for_object(world["msg_a"]).first().revision.comment == "Delivery queued again"
 
 
+def test_resend_takes_a_message_stuck_waiting_but_not_one_inside_its_retries(client, world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from trials.models import ContactMessage
+
+    # msg_a lost its task long ago (a worker killed mid-send); msg_b is still inside its retries.
+    ContactMessage.objects.filter(pk=world["msg_a"].pk).update(
+        delivery_status="pending", created_at=timezone.now() - timedelta(hours=13)
+    )
+    ContactMessage.objects.filter(pk=world["msg_b"].pk).update(
+        delivery_status="pending", created_at=timezone.now() - timedelta(hours=1)
+    )
+    client.force_login(world["root"])
+    client.post(
+        reverse("admin:trials_contactmessage_changelist"),
+        {"action": "resend", "_selected_action": [world["msg_a"].pk, world["msg_b"].pk]},
+    )
+    assert [task.args_kwargs["args"] for task in DBTaskResult.objects.all()] == [[world["msg_a"].pk]]
+
+
 def test_csv_cells_never_run_as_formulas(client, world):
     world["msg_a"].first_name = '=HYPERLINK("http://evil")'
     world["msg_a"].save()
