@@ -203,6 +203,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# The CSRF cookie lives only until the browser closes (the privacy page says so).
+CSRF_COOKIE_AGE = None
+CSRF_FAILURE_VIEW = "trials.views.pages.csrf_failure"
 LANGUAGE_COOKIE_SECURE = not DEBUG
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_HTTPONLY = True

@@ -43,6 +43,15 @@ class ReviewForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["mark_reviewed"].choices = review_choices(self._meta.model)
 
+    def clean(self):
+        cleaned = super().clean()
+        # Browsers send text areas with Windows line endings. Unchanged text must
+        # stay byte-for-byte the same, or history shows false edits and reviews go stale.
+        for name, value in cleaned.items():
+            if isinstance(value, str):
+                cleaned[name] = value.replace("\r\n", "\n").replace("\r", "\n")
+        return cleaned
+
 
 class ReviewedContentAdmin(VersionAdmin, TranslationAdmin):
     """Shared by every admin of translated, reviewed text."""

@@ -154,7 +154,9 @@ class ContactMessageAdmin(VersionAdmin):
         return False  # Messages come only from guardians.
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser  # Personal data is removed by purge_messages.
+        # A message is never lost, not even by a click: personal data leaves
+        # only through purge_messages, after the retention period.
+        return False
 
     def has_view_permission(self, request, obj=None):
         return super().has_view_permission(request, obj) and (obj is None or self.may_see(request, obj))

@@ -10,6 +10,7 @@ import unicodedata
 import phonenumbers
 from django import forms
 from django.conf import settings
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 NAME_MAX = 100
@@ -54,7 +55,8 @@ class ContactForm(forms.Form):
     )
     preferred_language = forms.ChoiceField(
         label=_("Preferred language"),
-        choices=settings.LANGUAGES,
+        # Each language in its own name, so a reader finds theirs on any page.
+        choices=[(code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES],
         help_text=_("The language you would like the study team to use."),
     )
     location = forms.CharField(

@@ -4,6 +4,10 @@ from django.utils.translation import gettext_lazy as _
 from trials.models import Trial
 
 
+# The oldest age the filter takes: 25 years, in months.
+MAX_MONTHS = 300
+
+
 class TrialFilterForm(forms.Form):
     """The filters on /trials/. Every field is optional; a bad value is ignored with a message."""
 
@@ -14,9 +18,13 @@ class TrialFilterForm(forms.Form):
         label=_("Child's age"),
         required=False,
         min_value=0,
-        max_value=120,
+        max_value=MAX_MONTHS,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-        error_messages={"invalid": _("Enter the age as a whole number, for example 8.")},
+        error_messages={
+            "invalid": _("Enter the age as a whole number, for example 8."),
+            "min_value": _("The age cannot be below 0."),
+            "max_value": _("Enter an age of %(limit_value)s or less."),
+        },
     )
     age_unit = forms.ChoiceField(label=_("Age in"), choices=AGE_UNITS, required=False, initial="months")
     recruiting = forms.BooleanField(label=_("Only trials that are recruiting now"), required=False)
@@ -24,6 +32,12 @@ class TrialFilterForm(forms.Form):
     def __init__(self, *args, conditions: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["condition"].choices = [("", _("Any condition")), *conditions]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("age_unit") == "years" and (cleaned.get("age") or 0) > MAX_MONTHS // 12:
+            self.add_error("age", _("Enter an age of %(limit)s years or less.") % {"limit": MAX_MONTHS // 12})
+        return cleaned
 
     def age_in_months(self) -> int | None:
         age = self.cleaned_data.get("age")

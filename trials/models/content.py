@@ -184,6 +184,11 @@ class Trial(ReviewedContent):
         return self.overall_status == self.Status.RECRUITING
 
     @property
+    def checked_live(self) -> bool:
+        """True when the facts were last fetched from the registry itself, not from a saved file."""
+        return self.registry_source.startswith(("http://", "https://"))
+
+    @property
     def phase_display(self) -> str:
         return ", ".join(
             p.replace("PHASE", "Phase ").replace("EARLY_", "Early ").replace("NA", "n/a") for p in self.phases

@@ -64,11 +64,14 @@ def prose(context, obj, field_name, inline=False, terms=None):
         return format_html('{}<span class="review-note">{}</span>', wrapped, note)
     if obj.is_reviewed(field_name, language):
         return html
+    # The English text opens in a new tab, so a form being filled in here is not lost.
     note = format_html(
-        '<span class="review-note">{} <a href="{}" lang="en" hreflang="en">{}</a></span>',
+        '<span class="review-note">{} <a href="{}" hreflang="en" target="_blank" rel="noopener">{}'
+        '<span class="visually-hidden"> {}</span></a></span>',
         _("The study team has not yet checked this translation."),
         english_url,
         _("Read the English text"),
+        _("(opens in a new tab)"),
     )
     return format_html("{}{}", html, note)
 
@@ -80,10 +83,12 @@ def unreviewed_note(context):
     if not getattr(request, "_unreviewed_inline_text", False):
         return ""
     return format_html(
-        '<p class="review-note page-review-note">{} <a href="{}" lang="en" hreflang="en">{}</a></p>',
+        '<p class="review-note page-review-note">{} <a href="{}" hreflang="en" target="_blank" rel="noopener">{}'
+        '<span class="visually-hidden"> {}</span></a></p>',
         _("Some short texts on this page are translations that the study team has not yet checked."),
         translate_url(request.path, settings.LANGUAGE_CODE),
         _("Read the English page"),
+        _("(opens in a new tab)"),
     )
 
 

@@ -123,7 +123,10 @@ def test_worker_sends_the_team_email_and_the_guardians_copy(live_trials, smtp):
         assert kinds == ["text/plain", "text/html"]
     team_text = team.get_body(("plain",)).get_content()
     assert "우리 아이에 대해 여쭤보고 싶습니다." in team_text
-    assert "Preferred language: Korean" in team_text
+    # The study team at Severance reads Korean: their copy is in Korean and names
+    # the guardian's preferred language.
+    assert site().local_language == "ko"
+    assert "원하는 언어: 한국어" in team_text
     assert "+82 10-1234-5678" in team_text
     assert "우리 아이에 대해" in copy.get_body(("html",)).get_content()
 

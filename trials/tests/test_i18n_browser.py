@@ -124,7 +124,7 @@ def test_prescreen_switching_languages_mid_flow_keeps_every_answer(phone, live_s
     page.fill("#id_diagnosis_date", "2026-09-01")
     answer(page, "disease_status", "newly_diagnosed")
 
-    page.click("#screen-language button[lang=zh-hans]")
+    page.click(".language-switcher button[lang=zh-hans]")
     page.wait_for_url("**/zh-hans/screen/")
     assert_language(page, "zh-hans")
     assert progress(page) == WORDS["zh-hans"]["step2"]
@@ -132,7 +132,7 @@ def test_prescreen_switching_languages_mid_flow_keeps_every_answer(phone, live_s
     assert page.is_checked('#q-disease_status input[value="newly_diagnosed"]')
     no_axe_violations(page)
 
-    page.click("#screen-language button[lang=en]")
+    page.click(".language-switcher button[lang=en]")
     page.wait_for_url(re.compile(r".*/screen/$"))
     assert_language(page, "en")
     page.click(BACK)
@@ -191,8 +191,9 @@ def test_contact_form_walked_through_in_korean_and_chinese(phone, live_server, c
     assert message.preferred_language == code
 
 
-def test_contact_form_switching_language_keeps_what_was_typed(phone, live_server):
-    page = phone
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_contact_form_switching_language_keeps_what_was_typed(browser, live_server, javascript):
+    page = browser.new_context(java_script_enabled=javascript, **PHONE).new_page()
     page.goto(f"{live_server.url}/ko/trials/NCT06516679/contact/")
     page.fill("#id_location", "서울")
     fill_contact(page)
@@ -202,6 +203,10 @@ def test_contact_form_switching_language_keeps_what_was_typed(phone, live_server
     assert page.input_value("#id_first_name") == "민준"
     assert page.input_value("#id_email") == "guardian@example.com"
     assert page.input_value("#id_location") == "서울"
+    assert "我们想了解更多" in page.input_value("#id_message")
+    # Switching is not sending: no field is judged yet.
+    assert page.locator(".invalid-feedback:visible, #contact-errors").count() == 0
+    page.context.close()
 
 
 # --- small screens and glyphs -------------------------------------------------------------------
@@ -226,8 +231,8 @@ OVERFLOWS = """() => {
   const width = document.documentElement.clientWidth;
   while (walker.nextNode()) {
     const node = walker.currentNode, parent = node.parentElement;
-    // Skip links and the spam trap sit off the screen on purpose.
-    const offScreenOnPurpose = parent.closest(".visually-hidden-focusable, [aria-hidden=true]");
+    // Skip links, screen-reader-only text and the spam trap sit off the screen on purpose.
+    const offScreenOnPurpose = parent.closest(".visually-hidden, .visually-hidden-focusable, [aria-hidden=true]");
     if (!node.textContent.trim() || !parent.checkVisibility() || offScreenOnPurpose) continue;
     range.selectNodeContents(node);
     for (const rect of range.getClientRects()) {

@@ -55,7 +55,9 @@ def test_trial_page_shows_everything_a_parent_needs(client):
     for criterion in trial.criteria.all():
         assert criterion.text in text
     assert "Severance Hospital" in html and "Seoul" in html
-    assert "Last checked against the registry on" in html
+    assert "Last checked against the registry on" in text
+    # The shipped facts come from saved copies of the record, and the page says so.
+    assert "from saved copies of its record" in text
     assert "https://clinicaltrials.gov/study/NCT06516679" in html
     assert "What we do not know" in html
     assert "Phase 2" in html
@@ -63,6 +65,21 @@ def test_trial_page_shows_everything_a_parent_needs(client):
     assert 'class="pathway"' in html and "The treatment paths, in words" in html
     for group in TreatmentGroup.objects.filter(trial=trial):
         assert group.name in html
+
+
+def test_a_record_fetched_live_is_simply_last_checked(client):
+    Trial.objects.filter(nct_id="NCT05303727").update(
+        registry_source="https://clinicaltrials.gov/api/v2/studies/NCT05303727"
+    )
+    text = " ".join(unescape(strip_tags(get(client, "/trials/NCT05303727/").content.decode())).split())
+    assert "Last checked against the registry on" in text
+    assert "saved copies" not in text
+
+
+def test_lower_case_ids_go_to_the_one_true_address(client):
+    response = get(client, "/trials/nct05303727/")
+    assert response.status_code == 301
+    assert response["Location"] == "/trials/NCT05303727/"
 
 
 def test_trial_page_carries_medical_trial_json_ld(client):
@@ -179,3 +196,16 @@ def test_cached_page_makes_no_query_and_edits_show_at_once(client):
     trial.plain_title_en = "A changed title"
     trial.save()
     assert "A changed title" in client.get("/trials/NCT06516679/").content.decode()
+
+
+def test_a_form_sent_without_its_security_cookie_gets_a_plain_page_in_the_readers_language():
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/ko/screen/", {"step": "1", "birth_date": "2026-05-01"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert '<html lang="ko">' in html
+    assert "Forbidden" not in html
+    english = Client(enforce_csrf_checks=True).post("/screen/", {"step": "1"}).content.decode()
+    assert "Please allow cookies for this site" in english

@@ -15,6 +15,11 @@ from trials.forms.trials import TrialFilterForm
 from trials.models import FAQ, Criterion, GlossaryTerm, Site, TreatmentGroup, TreatmentStep, Trial
 
 
+def csrf_failure(request, reason=""):
+    """A plain, translated page when the security cookie is missing, instead of Django's English one."""
+    return render(request, "403_csrf.html", status=403)
+
+
 def healthz(request):
     """200 once the database answers. Also the baseline that `make bench` compares against."""
     with connection.cursor() as cursor:
@@ -72,7 +77,9 @@ def trial_detail(request, nct_id):
             ),
         ),
     )
-    trial = queryset.filter(nct_id=nct_id.upper()).first()
+    if nct_id != nct_id.upper():
+        return HttpResponsePermanentRedirect(request.path.replace(nct_id, nct_id.upper()))
+    trial = queryset.filter(nct_id=nct_id).first()
     if trial is None:
         raise Http404("No such trial")
     criteria = trial.criteria.all()
