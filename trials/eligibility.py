@@ -234,8 +234,9 @@ def _status(kind, question, operator, values, answers, today) -> tuple[Status, R
         months = age_in_months(birth, answer)
         fits, reason, detail = months < int(values[0]), Reason.DIAGNOSED_AT_MONTHS, months
     elif operator == _AGE_AT_MOST:
-        years = age_in_years(answer, today)
-        fits, reason, detail = years <= int(values[0]), Reason.AGE_YEARS, years
+        # The detail is the age in months, so a baby's age can be said in months.
+        months = age_in_months(answer, today)
+        fits, reason, detail = months // 12 <= int(values[0]), Reason.AGE_YEARS, months
     else:
         raise ValueError(f"unknown operator {operator!r}")
 

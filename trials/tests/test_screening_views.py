@@ -226,7 +226,7 @@ def test_the_result_lists_every_criterion_with_a_reason_and_questions_for_the_do
     assert leukemia.count("criterion-unknown") == 2
     assert "Your child was diagnosed at 6 months old." in leukemia
     assert "You answered “Not sure”." in leukemia
-    assert "This question was not answered." in leukemia
+    assert "Not answered. It may not have been asked, because of an earlier answer." in leukemia
     doctor = html[html.index('id="doctor-heading"') :]
     doctor = doctor[: doctor.index("</section>")]
     steroids = Question.objects.get(key="steroids_last_4_weeks").doctor_question
@@ -447,3 +447,16 @@ def test_a_trial_with_nothing_to_ask_goes_straight_to_the_study_team(client, tri
     html = client.get("/trials/NCT05303727/screen/").content.decode()
     assert outcome(html, "NCT05303727") == "may_qualify"
     assert "The study team checks the rest" in html
+
+
+def test_a_babys_age_is_said_in_months(client, trials_data):
+    from trials import eligibility
+    from trials.views.screening import reason_text
+
+    rule = eligibility.Rule(
+        key="age", kind="inclusion", question="birth_date", operator="age_at_most_years", values=(18,)
+    )
+    baby = eligibility.RuleResult(rule, eligibility.Status.MET, eligibility.Reason.AGE_YEARS, 5)
+    child = eligibility.RuleResult(rule, eligibility.Status.MET, eligibility.Reason.AGE_YEARS, 40)
+    assert reason_text(baby, None) == "Your child is 5 months old."
+    assert reason_text(child, None) == "Your child is 3 years old."

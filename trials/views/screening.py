@@ -103,7 +103,7 @@ def reason_text(result: RuleResult, bank: Bank) -> str:
     if result.reason == Reason.MISSING:
         if rule.operator == eligibility.Operator.DIAGNOSED_BEFORE_AGE_MONTHS:
             return gettext("We need both the date of birth and the date of diagnosis.")
-        return gettext("This question was not answered.")
+        return gettext("Not answered. It may not have been asked, because of an earlier answer.")
     if result.reason == Reason.UNSURE:
         return gettext("You answered “Not sure”.")
     if result.reason == Reason.DIAGNOSED_AT_MONTHS:
@@ -114,7 +114,13 @@ def reason_text(result: RuleResult, bank: Bank) -> str:
             months,
         ) % {"months": months}
     if result.reason == Reason.AGE_YEARS:
-        years = result.detail
+        months = result.detail
+        if months < 24:
+            # A baby's age is said in months: "0 years old" helps nobody.
+            return ngettext(
+                "Your child is %(months)d month old.", "Your child is %(months)d months old.", months
+            ) % {"months": months}
+        years = months // 12
         return ngettext("Your child is %(years)d year old.", "Your child is %(years)d years old.", years) % {
             "years": years
         }
