@@ -90,6 +90,8 @@ class ContactForm(forms.Form):
     consent_site = forms.IntegerField(required=False, widget=forms.HiddenInput)
     prescreen_summary = forms.CharField(required=False, max_length=SUMMARY_MAX, widget=forms.HiddenInput)
     from_prescreen = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    # One id per filled-in form, so a double tap or a resent page sends one message.
+    submission_id = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
     # Honeypot: hidden from people, filled by bots. The view blocks any value.
     website = forms.CharField(
         label=_("Leave this empty"),

@@ -146,6 +146,21 @@ def test_a_valid_message_is_stored_queued_and_redirects(client, trials_data, url
     assert "What happens next" in page
 
 
+def test_the_same_form_sent_twice_makes_one_message(client, trials_data, url):
+    site = shipped_site()
+    page = client.get(url).content.decode()
+    submission_id = re.search(r'name="submission_id" value="([^"]+)"', page).group(1)
+    first = client.post(url, good_data(site, submission_id=submission_id))
+    again = client.post(url, good_data(site, submission_id=submission_id))
+    assert first.status_code == again.status_code == 302
+    assert again.url == first.url
+    assert ContactMessage.objects.count() == 1
+    assert DBTaskResult.objects.count() == 1
+    # A new form (a new id) is a new message.
+    client.post(url, good_data(site, submission_id="another-form"))
+    assert ContactMessage.objects.count() == 2
+
+
 def test_the_sent_page_refuses_a_forged_token(client, trials_data):
     forged = signing.dumps(1, salt="something else")
     assert client.get(reverse("trial_contact_sent", args=[NCT, forged])).status_code == 404

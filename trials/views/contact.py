@@ -6,6 +6,7 @@ message" validates, stores and queues the message, then redirects.
 """
 
 import hashlib
+import secrets
 
 from django.conf import settings
 from django.core import signing
@@ -45,6 +46,9 @@ def contact(request, nct_id):
             blocked, status = True, 400
         elif form.is_valid() and over_rate_limit(request, form.cleaned_data["email"]):
             blocked, status = True, 429
+        elif form.is_valid() and (earlier := already_sent(form.cleaned_data["submission_id"])):
+            # The same form sent twice (a double tap, a reload): one message, one confirmation.
+            return redirect("trial_contact_sent", nct_id=trial.nct_id, token=earlier)
         elif form.is_valid():
             site = form.chosen_site
             summary = form.cleaned_data["prescreen_summary"] if form.cleaned_data["include_summary"] else ""
@@ -61,6 +65,7 @@ def contact(request, nct_id):
                 prescreen_summary=summary,
             )
             token = signing.dumps(message.pk, salt=SENT_TOKEN_SALT)
+            remember_sent(form.cleaned_data["submission_id"], token)
             return redirect("trial_contact_sent", nct_id=trial.nct_id, token=token)
         else:
             blocked, status = False, 200
@@ -82,6 +87,7 @@ def contact(request, nct_id):
             # The pre-screener sends its summary only when the guardian ticked
             # "include" there; an explicit include_summary=0 still wins.
             initial["include_summary"] = bool(data.get("prescreen_summary", "").strip())
+        initial["submission_id"] = data.get("submission_id") or secrets.token_urlsafe(16)
         chosen = find_site(sites, data.get("site")) or nearest_recruiting
         initial["site"] = chosen.pk if chosen else None
         initial["consent_site"] = chosen.pk if chosen else None
@@ -121,6 +127,20 @@ def find_site(sites: list, value):
     except (TypeError, ValueError):
         return None
     return next((site for site in sites if site.pk == wanted), None)
+
+
+def submission_key(submission_id: str) -> str:
+    return "contact-sent:" + hashlib.sha256(f"{settings.SECRET_KEY}:{submission_id}".encode()).hexdigest()[:32]
+
+
+def already_sent(submission_id: str) -> str | None:
+    """The confirmation token of a message already sent from this same form, if any."""
+    return cache.get(submission_key(submission_id)) if submission_id else None
+
+
+def remember_sent(submission_id: str, token: str) -> None:
+    if submission_id:
+        cache.set(submission_key(submission_id), token, SENT_TOKEN_MAX_AGE)
 
 
 def client_address(request) -> str:
