@@ -1,6 +1,6 @@
 """Which model fields carry English, Korean and Chinese versions (django-modeltranslation)."""
 
-from modeltranslation.translator import register, TranslationOptions
+from modeltranslation.translator import TranslationOptions, register
 
 from trials.models import FAQ, Choice, Criterion, GlossaryTerm, Question, Site, TreatmentGroup, TreatmentStep, Trial
 

@@ -3,7 +3,6 @@ from django.utils.translation import gettext_lazy as _
 
 from trials.models import Trial
 
-
 # The oldest age the filter takes: 25 years, in months.
 MAX_MONTHS = 300
 

@@ -117,9 +117,9 @@ def reason_text(result: RuleResult, bank: Bank) -> str:
         months = result.detail
         if months < 24:
             # A baby's age is said in months: "0 years old" helps nobody.
-            return ngettext(
-                "Your child is %(months)d month old.", "Your child is %(months)d months old.", months
-            ) % {"months": months}
+            return ngettext("Your child is %(months)d month old.", "Your child is %(months)d months old.", months) % {
+                "months": months
+            }
         years = months // 12
         return ngettext("Your child is %(years)d year old.", "Your child is %(years)d years old.", years) % {
             "years": years
