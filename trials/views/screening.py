@@ -19,6 +19,7 @@ from trials import eligibility
 from trials.eligibility import Outcome, QuestionSpec, Reason, RuleResult, Status, TrialRules
 from trials.forms.screening import YES_NO_LABELS, ScreeningForm
 from trials.models import Criterion, Question, Trial
+from trials.views.language import remember_language
 
 
 @dataclass
@@ -352,17 +353,7 @@ def screen_flow(request, *, nct_id: str | None):
             form = ScreeningForm(request.POST, specs=specs, step_keys=set(), today=today)
             form.is_valid()
             response = render_step(request, bank, specs, form, answers, step, nct_id=nct_id)
-        language = get_language()
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            language,
-            max_age=settings.LANGUAGE_COOKIE_AGE,
-            path=settings.LANGUAGE_COOKIE_PATH,
-            secure=settings.LANGUAGE_COOKIE_SECURE,
-            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-        )
-        return response
+        return remember_language(response, get_language())
 
     if action == "back":
         earlier = [s for s in steps if s < step]
