@@ -14,7 +14,8 @@ import time_machine
 from aiosmtpd.controller import Controller
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from trials import emails, tasks
 from trials.models import ContactMessage, Site
@@ -186,7 +187,14 @@ def test_every_message_arrives_exactly_once_after_an_outage(live_trials, smtp, c
     assert counts == {chosen.team_email: 3, **dict.fromkeys(guardians, 1)}
     team_subjects = sorted(str(email["Subject"]) for rcpt, email in smtp.inbox.parsed() if rcpt == [chosen.team_email])
     ids = sorted(ContactMessage.objects.values_list("pk", flat=True))
-    assert team_subjects == sorted(f"A family asks about NCT06516679 (message {pk})" for pk in ids)
+    # The study team's copy is in the site's own language (Korean for Severance).
+    with translation.override(chosen.local_language):
+        expected = sorted(
+            gettext("A family asks about %(trial)s (message %(number)s)") % {"trial": "NCT06516679", "number": pk}
+            for pk in ids
+        )
+    assert chosen.local_language == "ko"
+    assert [subject.strip() for subject in team_subjects] == expected
     assert set(ContactMessage.objects.values_list("delivery_status", flat=True)) == {"sent"}
 
 
