@@ -209,3 +209,10 @@ def test_a_form_sent_without_its_security_cookie_gets_a_plain_page_in_the_reader
     assert "Forbidden" not in html
     english = Client(enforce_csrf_checks=True).post("/screen/", {"step": "1"}).content.decode()
     assert "Please allow cookies for this site" in english
+
+
+def test_switching_language_from_any_language_keeps_the_page(client):
+    response = client.get("/language/zh-hans/", {"next": "/ko/faq/"})
+    assert response["Location"] == "/zh-hans/faq/"
+    assert client.get("/language/en/", {"next": "/zh-hans/trials/NCT06516679/"})["Location"] == "/trials/NCT06516679/"
+    assert client.get("/language/ko/", {"next": "https://evil.example/"})["Location"] == "/ko/"

@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.http import Http404, HttpResponseRedirect
 from django.urls import translate_url
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language_from_path
 
 
 def switch_language(request, code):
@@ -18,7 +20,11 @@ def switch_language(request, code):
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         next_url = "/"
-    return remember_language(HttpResponseRedirect(translate_url(next_url, code)), code)
+    # translate_url resolves the path in the active language, so resolve it in the
+    # language the path itself is in (a link from /ko/faq/ to Chinese, say).
+    with translation.override(get_language_from_path(next_url) or settings.LANGUAGE_CODE):
+        target = translate_url(next_url, code)
+    return remember_language(HttpResponseRedirect(target), code)
 
 
 def remember_language(response, code: str):
