@@ -89,6 +89,8 @@ def screening_load(*, nct_id: str | None = None, for_display: bool = True) -> Ba
 
 def answer_label(question: Question, value) -> str:
     if question.kind == Question.Kind.DATE:
+        # Year-month-day: the summary may go to a study team reading another
+        # language, and this form cannot be misread in any of them.
         return value.isoformat() if hasattr(value, "isoformat") else str(value)
     if question.kind == Question.Kind.YES_NO:
         return str(YES_NO_LABELS.get(value, value))
@@ -158,7 +160,8 @@ def answers_summary(bank: Bank, specs: list[QuestionSpec], answers: dict) -> str
     for spec in specs:
         if spec.key in answers:
             question = bank.question(spec.key)
-            lines.append(f"{question.wording}: {answer_label(question, answers[spec.key])}")
+            # The wording is a question ("…?", "…？"), so the answer follows it directly.
+            lines.append(f"{question.wording} {answer_label(question, answers[spec.key])}")
     return "\n".join(lines)
 
 
