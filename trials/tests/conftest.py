@@ -6,9 +6,11 @@ import os
 # ORM calls (even creating the test database) unless this is set.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+import datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+import time_machine  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
@@ -53,6 +55,15 @@ def _plain_static_storage(settings):
 def load_shipped_data():
     call_command("import_trials", *sorted(str(p) for p in REGISTRY_DIR.glob("*.json")), verbosity=0)
     call_command("load_content", verbosity=0)
+
+
+@pytest.fixture
+def frozen_today():
+    """Freezes the clock on the day the pre-screener's tests live on (answers.TODAY)."""
+    from trials.tests.answers import TODAY
+
+    with time_machine.travel(datetime.datetime.combine(TODAY, datetime.time(12), tzinfo=datetime.UTC), tick=False):
+        yield TODAY
 
 
 @pytest.fixture

@@ -1,32 +1,17 @@
 """The JSON API: GET /api/v1/questions and POST /api/v1/prescreen."""
 
-import datetime
 import json
 import logging
 
 import pytest
-import time_machine
 
 from trials.models import Criterion, Question
-
-LEUKEMIA_FIT = {
-    "birth_date": "2026-02-10",
-    "diagnosis": "all",
-    "diagnosis_date": "2026-09-01",
-    "disease_status": "newly_diagnosed",
-    "prior_stem_cell_transplant": "no",
-    "steroids_last_4_weeks": "no",
-    "marrow_failure_syndrome": "no",
-    "medicine_contraindication": "no",
-    "other_interventional_study": "no",
-    "guardian_consent": "yes",
-}
+from trials.tests.answers import LEUKEMIA_FIT
 
 
 @pytest.fixture(autouse=True)
-def _today():
-    with time_machine.travel(datetime.datetime(2026, 11, 21, 12, tzinfo=datetime.UTC), tick=False):
-        yield
+def _today(frozen_today):
+    return frozen_today
 
 
 def prescreen(client, body, *, raw=False):

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from trials.models import Trial
+from trials.tests.answers import LEUKEMIA_FIT
 
 pytestmark = pytest.mark.usefixtures("trials_data")
 
@@ -185,18 +186,7 @@ def test_no_english_interface_text_is_left_on_translated_pages(client, page, cod
     assert not english_leftovers(get(client, PREFIX[code] + page).content.decode())
 
 
-PRESCREEN_ANSWERS = {
-    "birth_date": "2026-02-10",
-    "diagnosis": "all",
-    "diagnosis_date": "2026-09-01",
-    "disease_status": "newly_diagnosed",
-    "prior_stem_cell_transplant": "no",
-    "steroids_last_4_weeks": "unsure",
-    "marrow_failure_syndrome": "no",
-    "medicine_contraindication": "no",
-    "other_interventional_study": "no",
-    "guardian_consent": "yes",
-}
+PRESCREEN_ANSWERS = {**LEUKEMIA_FIT, "steroids_last_4_weeks": "unsure"}
 
 
 @pytest.mark.parametrize(

@@ -1,37 +1,21 @@
 """The pre-screener pages: steps, validation, the result, no storage, and the admin's rule checks."""
 
-import datetime
 import html as html_lib
 import re
 
 import pytest
-import time_machine
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from trials.models import Criterion, Question, Trial
-
-TODAY = datetime.date(2026, 11, 21)
-LEUKEMIA_FIT = {
-    "birth_date": "2026-02-10",
-    "diagnosis": "all",
-    "diagnosis_date": "2026-09-01",
-    "disease_status": "newly_diagnosed",
-    "prior_stem_cell_transplant": "no",
-    "steroids_last_4_weeks": "no",
-    "marrow_failure_syndrome": "no",
-    "medicine_contraindication": "no",
-    "other_interventional_study": "no",
-    "guardian_consent": "yes",
-}
+from trials.tests.answers import LEUKEMIA_FIT
 
 
 @pytest.fixture(autouse=True)
-def _today():
-    with time_machine.travel(datetime.datetime(2026, 11, 21, 12, tzinfo=datetime.UTC), tick=False):
-        yield
+def _today(frozen_today):
+    return frozen_today
 
 
 def post(client, path="/screen/", **data):
