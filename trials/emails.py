@@ -57,18 +57,23 @@ def build_email(
     return email
 
 
+def email_context(message: ContactMessage) -> dict:
+    """What both emails show. Built inside the language override: names are translated."""
+    return {
+        "message": message,
+        "site": message.site,
+        "trial": message.trial,
+        "guardian_name": guardian_name(message),
+        "preferred_language": language_name(message.preferred_language),
+        "site_url": settings.SITE_URL,
+    }
+
+
 def team_email(message: ContactMessage) -> EmailMultiAlternatives:
     """The message for the study team, in the team's language, answerable by Reply."""
     site, trial = message.site, message.trial
     with translation.override(site.local_language):
-        context = {
-            "message": message,
-            "site": site,
-            "trial": trial,
-            "guardian_name": guardian_name(message),
-            "preferred_language": language_name(message.preferred_language),
-            "site_url": settings.SITE_URL,
-        }
+        context = email_context(message)
         subject = _("A family asks about %(trial)s (message %(number)s)") % {
             "trial": trial.nct_id,
             "number": message.pk,
@@ -84,16 +89,9 @@ def team_email(message: ContactMessage) -> EmailMultiAlternatives:
 
 def guardian_copy(message: ContactMessage) -> EmailMultiAlternatives:
     """The guardian's copy, in the language they wrote in."""
-    site, trial = message.site, message.trial
+    site = message.site
     with translation.override(message.language):
-        context = {
-            "message": message,
-            "site": site,
-            "trial": trial,
-            "guardian_name": guardian_name(message),
-            "preferred_language": language_name(message.preferred_language),
-            "site_url": settings.SITE_URL,
-        }
+        context = email_context(message)
         subject = _("Your message to the study team at %(site)s") % {"site": site.facility}
         return build_email(
             template="guardian_copy",
