@@ -1,6 +1,5 @@
 // The pre-screener, made quicker with JavaScript. Every page works without it.
 // - Questions that depend on an answer on the same step show or hide at once.
-// - The language switcher carries the answers typed on this step, not only the saved ones.
 // - "Print this page" appears only where it can work.
 (function () {
   "use strict";
@@ -30,24 +29,6 @@
   if (form) {
     form.addEventListener("change", applyConditions);
     applyConditions();
-  }
-
-  var languageForm = document.getElementById("screen-language");
-  if (languageForm && form) {
-    languageForm.addEventListener("submit", function () {
-      languageForm.querySelectorAll("[data-answer]").forEach(function (input) {
-        input.remove();
-      });
-      new FormData(form).forEach(function (value, name) {
-        if (name === "csrfmiddlewaretoken" || name === "step" || name === "action") return;
-        var input = document.createElement("input");
-        input.type = "hidden";
-        input.name = name;
-        input.value = value;
-        input.setAttribute("data-answer", "");
-        languageForm.appendChild(input);
-      });
-    });
   }
 
   document.querySelectorAll(".js-print").forEach(function (button) {

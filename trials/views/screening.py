@@ -11,9 +11,9 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse, translate_url
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.translation import get_language, get_language_info, gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from trials import eligibility
 from trials.eligibility import Outcome, QuestionSpec, Reason, RuleResult, Status, TrialRules
@@ -291,24 +291,8 @@ def render_step(request, bank, specs, form, answers, step, *, nct_id, status=200
         "carried": [(key, value) for key, value in raw.items() if key not in step_keys],
         "all_answers": list(raw.items()),
         "non_field_errors": non_field_errors,
-        "language_forms": language_forms(request),
     }
     return render(request, "screening/step.html", context, status=status)
-
-
-def language_forms(request) -> list[dict]:
-    """The language switcher posts the answers to the same step in another language."""
-    current = get_language()
-    return [
-        {
-            "code": code,
-            # Each language names itself, so a reader finds their own.
-            "name": get_language_info(code)["name_local"],
-            "current": code == current,
-            "action": translate_url(request.path, code),
-        }
-        for code, _name in settings.LANGUAGES
-    ]
 
 
 def screen_flow(request, *, nct_id: str | None):
@@ -391,7 +375,6 @@ def render_result(request, bank, specs, form, answers, today, *, nct_id):
             "single_trial": bank.trials[0] if nct_id else None,
             "all_answers": list(form.raw_answers().items()),
             "last_step": max((s.step for s in eligibility.visible_questions(specs, answers)), default=1),
-            "language_forms": language_forms(request),
         }
     )
     return render(request, "screening/result.html", context)
