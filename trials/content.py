@@ -49,7 +49,12 @@ def translations(value) -> dict[str, str]:
 
 
 def fill(obj, data: dict, text_fields: tuple[str, ...], plain_fields: tuple[str, ...], report: LoadReport) -> None:
-    """Sets only the fields that are still empty, so staff edits survive a reload."""
+    """Sets only the fields that are still empty, so staff edits survive a reload.
+
+    A plain field still at its model default counts as empty: a row made by the
+    importer (a site's language) or by this loader (a question's step) has not
+    been chosen by anyone yet.
+    """
     for name in text_fields:
         for code, text in translations(data.get(name)).items():
             attribute = f"{name}_{code.replace('-', '_')}"
@@ -57,7 +62,8 @@ def fill(obj, data: dict, text_fields: tuple[str, ...], plain_fields: tuple[str,
                 setattr(obj, attribute, text)
                 report.filled += 1
     for name in plain_fields:
-        if name in data and getattr(obj, name) in ("", None, [], 0) and data[name] not in ("", None):
+        unset = ("", None, [], obj._meta.get_field(name).get_default())
+        if name in data and getattr(obj, name) in unset and data[name] not in ("", None):
             setattr(obj, name, data[name])
             report.filled += 1
 
@@ -97,7 +103,7 @@ def load_questions(data: dict, report: LoadReport) -> None:
     for order, item in enumerate(data.get("questions", [])):
         question = Question.objects.filter(key=item["key"]).first()
         if question is None:
-            question = Question(key=item["key"], kind=item["kind"], order=order, step=item.get("step", 1))
+            question = Question(key=item["key"], kind=item["kind"], order=order)
             report.count("questions")
         fill(question, item, Question.text_fields, ("step", "show_if_values"), report)
         question.save()
@@ -142,13 +148,7 @@ def load_site(trial: Trial, data: dict, report: LoadReport) -> None:
         report.warnings.append(f"{trial.nct_id}: no site {data['facility']!r} in {data['city']!r}; it was skipped.")
         return
     fill(site, data.get("translations", {}), Site.text_fields, (), report)
-    fill(site, data, (), ("street",), report)
-    # The importer creates sites with the default language (English), which
-    # fill() would count as set; a site still on the default takes the file's.
-    default_language = Site._meta.get_field("local_language").default
-    if data.get("local_language") and site.local_language == default_language != data["local_language"]:
-        site.local_language = data["local_language"]
-        report.filled += 1
+    fill(site, data, (), ("street", "local_language"), report)
     site.save()
 
 
