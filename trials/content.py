@@ -63,7 +63,8 @@ def fill(obj, data: dict, text_fields: tuple[str, ...], plain_fields: tuple[str,
                 report.filled += 1
     for name in plain_fields:
         unset = ("", None, [], obj._meta.get_field(name).get_default())
-        if name in data and getattr(obj, name) in unset and data[name] not in ("", None):
+        current = getattr(obj, name)
+        if name in data and current in unset and data[name] not in ("", None) and current != data[name]:
             setattr(obj, name, data[name])
             report.filled += 1
 

@@ -75,3 +75,12 @@ def test_a_deleted_translation_is_filled_again_but_nothing_else(trials_data):
     call_command("load_content", verbosity=0)
     trial.refresh_from_db()
     assert trial.summary_ko
+
+
+@pytest.mark.django_db
+def test_a_second_load_fills_nothing(trials_data):
+    from trials.content import content_load
+
+    report = content_load()
+    assert report.filled == 0
+    assert report.created == {}
