@@ -78,8 +78,8 @@ format: $(VENV)/.installed-dev
 
 # Refresh the .po files after changing interface strings.
 messages: $(VENV)/.installed
-	$(PY) manage.py makemessages -l ko -l zh_Hans --ignore=.venv --ignore=staticfiles --no-obsolete
-	$(PY) manage.py makemessages -d djangojs -l ko -l zh_Hans --ignore=.venv --ignore=staticfiles --ignore=static/vendor --no-obsolete
+	$(PY) manage.py makemessages -l ko -l zh_Hans --ignore=.venv --ignore=staticfiles --no-obsolete --add-location=file
+	$(PY) manage.py makemessages -d djangojs -l ko -l zh_Hans --ignore=.venv --ignore=staticfiles --ignore=static/vendor --no-obsolete --add-location=file
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3
