@@ -24,7 +24,9 @@ LOCALES = ["ko", "zh_Hans"]
 DOMAINS = ["django", "djangojs"]
 # The same options as `make messages`.
 MAKEMESSAGES = {
-    "django": ["-l", "ko", "-l", "zh_Hans", "--ignore=.venv", "--ignore=staticfiles", "--no-obsolete", "--add-location=file"],
+    "django": [
+        "-l", "ko", "-l", "zh_Hans", "--ignore=.venv", "--ignore=staticfiles", "--no-obsolete", "--add-location=file",
+    ],
     "djangojs": [
         "-d", "djangojs", "-l", "ko", "-l", "zh_Hans",
         "--ignore=.venv", "--ignore=staticfiles", "--ignore=static/vendor", "--no-obsolete", "--add-location=file",
