@@ -5,6 +5,10 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language_from_path, get_supported_language_variant
 from django.utils.translation.trans_real import parse_accept_lang_header
 
+# A link to the English original adds ?lang=en, so the reader's saved language
+# does not send them straight back to the translation they wanted to check.
+ORIGINAL_PARAMETER = "lang"
+
 # Paths that are not pages for guardians, and never change language.
 UNTRANSLATED_PREFIXES = (
     "/admin/",
@@ -54,6 +58,10 @@ class PreferredLanguageMiddleware:
     def redirect_to_preferred_language(self, request):
         path = request.path_info
         if request.method not in ("GET", "HEAD") or get_language_from_path(path) is not None:
+            return None
+        if request.GET.get(ORIGINAL_PARAMETER) == settings.LANGUAGE_CODE:
+            # "Read the English text": the reader asked for this page in English, once,
+            # without changing the language they chose for the site.
             return None
         language = preferred_language(request)
         if not language or language == settings.LANGUAGE_CODE:

@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from trials import glossary
+from trials.middleware import ORIGINAL_PARAMETER
 
 register = template.Library()
 
@@ -57,7 +58,7 @@ def prose(context, obj, field_name, inline=False, terms=None):
         if not own_text or not obj.is_reviewed(field_name, language):
             request._unreviewed_inline_text = True
         return format_html('<span lang="en">{}</span>', html) if not own_text else html
-    english_url = translate_url(request.path, settings.LANGUAGE_CODE)
+    english_url = english_original_url(request)
     if not own_text:
         note = _("This text is not yet translated. It is shown in English.")
         wrapped = format_html('<div lang="en">{}</div>', html)
@@ -76,6 +77,11 @@ def prose(context, obj, field_name, inline=False, terms=None):
     return format_html("{}{}", html, note)
 
 
+def english_original_url(request) -> str:
+    """This page in English, even for a reader whose saved language is another one."""
+    return f"{translate_url(request.path, settings.LANGUAGE_CODE)}?{ORIGINAL_PARAMETER}={settings.LANGUAGE_CODE}"
+
+
 @register.simple_tag(takes_context=True)
 def unreviewed_note(context):
     """One note for the short texts on this page whose translation is not yet checked."""
@@ -86,7 +92,7 @@ def unreviewed_note(context):
         '<p class="review-note page-review-note">{} <a href="{}" hreflang="en" target="_blank" rel="noopener">{}'
         '<span class="visually-hidden"> {}</span></a></p>',
         _("Some short texts on this page are translations that the study team has not yet checked."),
-        translate_url(request.path, settings.LANGUAGE_CODE),
+        english_original_url(request),
         _("Read the English page"),
         _("(opens in a new tab)"),
     )

@@ -327,9 +327,24 @@ def test_contact_errors_are_in_the_guardians_language(client, code, expected):
 def test_unreviewed_translations_say_so_and_link_to_the_english_page(client, code, note):
     html = get(client, f"{PREFIX[code]}/trials/NCT06516679/").content.decode()
     assert note in html
-    assert re.search(r'<a href="/trials/NCT06516679/"[^>]* hreflang="en"[^>]*>', html)
+    assert re.search(r'<a href="/trials/NCT06516679/\?lang=en"[^>]* hreflang="en"[^>]*>', html)
     english = get(client, "/trials/NCT06516679/").content.decode()
     assert "review-note" not in english
+
+
+@pytest.mark.parametrize("code", ["ko", "zh-hans"])
+def test_the_english_original_opens_in_english_for_a_reader_who_chose_another_language(client, code):
+    """The link under an unreviewed translation must not bounce back to the translation."""
+    client.cookies[COOKIE] = code
+    html = get(client, f"{PREFIX[code]}/trials/NCT06516679/").content.decode()
+    link = re.search(r'class="review-note">[^<]*<a href="([^"]+)"', html).group(1)
+    for headers in ({}, {"HTTP_ACCEPT_LANGUAGE": code}):
+        response = get(client, link, **headers)
+        assert response.status_code == 200
+        assert '<html lang="en">' in response.content.decode()
+    # The saved choice is untouched: the plain English address still leads to the translation.
+    assert client.cookies[COOKIE].value == code
+    assert get(client, "/trials/NCT06516679/").status_code == 302
 
 
 def test_a_reviewed_translation_has_no_note(client, admin_user):

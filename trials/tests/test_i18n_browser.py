@@ -209,6 +209,38 @@ def test_contact_form_switching_language_keeps_what_was_typed(browser, live_serv
     page.context.close()
 
 
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+@pytest.mark.parametrize("code", ["ko", "zh-hans"])
+def test_enter_in_a_contact_field_finds_sites_and_keeps_the_language(browser, live_server, code, javascript):
+    """On a phone keyboard "Go" after typing a city is implicit submission: it must never press a language button."""
+    page = browser.new_context(java_script_enabled=javascript, **PHONE).new_page()
+    page.goto(f"{live_server.url}{PREFIX[code]}/trials/NCT06516679/contact/")
+    page.fill("#id_first_name", "민준")
+    page.fill("#id_location", "부산")
+    page.press("#id_location", "Enter")
+    page.wait_for_load_state()
+    assert_language(page, code)
+    assert page.url.startswith(f"{live_server.url}{PREFIX[code]}/trials/NCT06516679/contact/")
+    assert "331" in page.inner_text(".site-list")  # Severance is about 331 km from Busan
+    assert page.input_value("#id_first_name") == "민준"
+    assert ContactMessage.objects.count() == 0
+    page.context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+@pytest.mark.parametrize("code", ["ko", "zh-hans"])
+def test_enter_in_a_prescreen_field_goes_to_the_next_step_in_the_same_language(browser, live_server, code, javascript):
+    page = browser.new_context(java_script_enabled=javascript, **PHONE).new_page()
+    page.goto(f"{live_server.url}{PREFIX[code]}/screen/")
+    answer(page, "diagnosis", "all")
+    page.fill("#id_birth_date", "2026-02-10")
+    page.press("#id_birth_date", "Enter")
+    page.wait_for_load_state()
+    assert_language(page, code)
+    assert progress(page) == WORDS[code]["step2"]
+    page.context.close()
+
+
 # --- small screens and glyphs -------------------------------------------------------------------
 
 # A block whose own text is wider than the block, or any text outside the screen.
