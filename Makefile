@@ -45,10 +45,14 @@ translations: system-packages $(VENV)/.installed
 migrate: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput -v 0
 
+# The shipped record files were compiled by hand from public copies of each
+# registry record on this day (see ../shared/trials/facts.md); the pages say so.
+SHIPPED_RECORDS_COMPILED_ON := 2026-11-21
+
 # Registry facts from the shipped record files, then the plain-language content.
 # Both are idempotent: a second run changes nothing that staff edited.
 data: migrate
-	$(PY) manage.py import_trials trials/data/registry/*.json
+	$(PY) manage.py import_trials --compiled-on $(SHIPPED_RECORDS_COMPILED_ON) trials/data/registry/*.json
 	$(PY) manage.py load_content
 
 run: translations data

@@ -143,6 +143,7 @@ LANGUAGES = [
     ("zh-hans", _("Simplified Chinese")),
 ]
 LOCALE_PATHS = [BASE_DIR / "trials" / "locale"]
+FORMAT_MODULE_PATH = ["trialfinder.formats"]
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 TIME_ZONE = "UTC"
@@ -218,7 +219,6 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
-SECURE_EXEMPT = [r"^healthz$"]
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # Content-Security-Policy: our own files only, no inline script or style.

@@ -13,9 +13,21 @@ from pathlib import Path
 
 import yaml
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from trials.models import FAQ, Choice, Criterion, GlossaryTerm, Question, Site, TreatmentGroup, TreatmentStep, Trial
+from trials.models import (
+    FAQ,
+    Choice,
+    Criterion,
+    GlossaryTerm,
+    Question,
+    Site,
+    TreatmentGroup,
+    TreatmentStep,
+    Trial,
+    TrialSource,
+)
 
 CONTENT_DIR = Path(__file__).resolve().parent / "data" / "content"
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
@@ -86,6 +98,7 @@ def content_load(*, directory: Path = CONTENT_DIR) -> LoadReport:
         load_questions(read("questions.yaml", directory), report)
         load_trials(read("trials.yaml", directory), read("criteria.yaml", directory), report)
         load_faqs(read("faq.yaml", directory).get("faqs", []), None, report)
+        load_sources(read("sources.yaml", directory), report)
     return report
 
 
@@ -148,8 +161,12 @@ def load_site(trial: Trial, data: dict, report: LoadReport) -> None:
     if site is None:
         report.warnings.append(f"{trial.nct_id}: no site {data['facility']!r} in {data['city']!r}; it was skipped.")
         return
-    fill(site, data.get("translations", {}), Site.text_fields, (), report)
-    fill(site, data, (), ("street", "local_language"), report)
+    texts = dict(data.get("translations", {}))
+    if data.get("street"):
+        # The street is kept by staff (the registry has none): English beside the translations.
+        texts["street"] = {settings.LANGUAGE_CODE: data["street"], **translations(texts.get("street"))}
+    fill(site, texts, Site.text_fields, (), report)
+    fill(site, data, (), ("local_language",), report)
     site.save()
 
 
@@ -197,3 +214,23 @@ def load_faqs(items: list, trial: Trial | None, report: LoadReport) -> None:
             report.count("FAQs")
         fill(faq, item, FAQ.text_fields, (), report)
         faq.save()
+
+
+def load_sources(data: dict, report: LoadReport) -> None:
+    """Where each trial's registry facts were seen: {sources: {NCT...: [{name, url, seen_on, covers, status}]}}."""
+    for nct_id, items in data.get("sources", {}).items():
+        trial = Trial.objects.filter(nct_id=nct_id).first()
+        if trial is None:
+            report.warnings.append(f"{nct_id} is not imported yet: its sources were skipped.")
+            continue
+        for order, item in enumerate(items):
+            source = TrialSource.objects.filter(trial=trial, name=item["name"]).first()
+            if source is None:
+                source = TrialSource(trial=trial, name=item["name"], order=order)
+                report.count("sources")
+            fill(source, item, TrialSource.text_fields, ("url", "seen_on", "status"), report)
+            try:
+                source.full_clean()
+            except ValidationError as error:
+                raise ContentError(f"sources.yaml, {nct_id}, {item['name']}: {error}") from None
+            source.save()

@@ -9,6 +9,7 @@ import textstat
 TARGETS = {
     ("trial", "summary"): 7.0,
     ("trial", "involvement"): 7.0,
+    ("trial", "risks"): 7.0,
     ("faq", "answer"): 8.0,
 }
 

@@ -7,18 +7,18 @@ database as it was.
 """
 
 import json
+import math
 import re
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date
 from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone, translation
 
 from trials.models import Site, Trial
-from trials.models.content import registry_age_to_months
 
 API_URL = "https://clinicaltrials.gov/api/v2/studies/{nct_id}?format=json"
 NCT_PATTERN = re.compile(r"^NCT\d{8}$")
@@ -52,8 +52,32 @@ class TrialFacts:
     nct_id: str
     values: dict
     sites: list[SiteFacts] = field(default_factory=list)
-    checked_at: datetime | None = None
     source: str = ""
+    # The registry's own data version date, when the record carries one (a real download does).
+    version_date: date | None = None
+
+
+AGE_PATTERN = re.compile(r"^\s*(\d+)\s*(year|month|week|day)s?\s*$", re.IGNORECASE)
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def registry_age_to_months(text: str, *, upper: bool) -> int | None:
+    """A registry age such as "18 Years" in whole months, None when there is no bound.
+
+    Both bounds are inclusive and keep the registry's own figure: "2 Years" is 24
+    months, never "up to 2 years and 11 months". Weeks and days are rounded so the
+    bound never excludes a child it includes (down for a maximum, up for a minimum).
+    """
+    match = AGE_PATTERN.match(text or "")
+    if not match:
+        return None
+    number, unit = int(match.group(1)), match.group(2).lower()
+    if unit == "year":
+        return number * 12
+    if unit == "month":
+        return number
+    months = (number * 7 if unit == "week" else number) / DAYS_PER_MONTH
+    return math.floor(months) if upper else math.ceil(months)
 
 
 class Reader:
@@ -155,21 +179,28 @@ def parse_study(study, source: str, path: str = "") -> TrialFacts:
         "minimum_age": minimum_age,
         "maximum_age": maximum_age,
         "min_age_months": registry_age_to_months(minimum_age, upper=False),
-        "age_under_months": registry_age_to_months(maximum_age, upper=True),
+        "max_age_months": registry_age_to_months(maximum_age, upper=True),
         "start_date": partial_date(r, f"{p}.statusModule.startDateStruct.date"),
+        "start_date_type": date_type(r, f"{p}.statusModule.startDateStruct.type"),
         "primary_completion_date": partial_date(r, f"{p}.statusModule.primaryCompletionDateStruct.date"),
         "completion_date": partial_date(r, f"{p}.statusModule.completionDateStruct.date"),
+        "completion_date_type": date_type(r, f"{p}.statusModule.completionDateStruct.type"),
         "first_posted": partial_date(r, f"{p}.statusModule.studyFirstPostDateStruct.date"),
         "last_update_posted": partial_date(r, f"{p}.statusModule.lastUpdatePostDateStruct.date"),
     }
     locations = r.get(f"{p}.contactsLocationsModule.locations", list, default=[])
     sites = [parse_location(r, f"{p}.contactsLocationsModule.locations[{i}]", loc) for i, loc in enumerate(locations)]
-    # The registry's own data version date says when these facts were current.
+    # A record downloaded from the registry carries the date of the registry's data version.
     version = partial_date(r, "derivedSection.miscInfoModule.versionHolder")
-    checked_at = None
-    if len(version) == 10:
-        checked_at = timezone.make_aware(datetime.combine(date.fromisoformat(version), time(12)))
-    return TrialFacts(nct_id=nct_id, values=values, sites=sites, checked_at=checked_at, source=source)
+    version_date = date.fromisoformat(version) if len(version) == 10 else None
+    return TrialFacts(nct_id=nct_id, values=values, sites=sites, source=source, version_date=version_date)
+
+
+def date_type(r: Reader, field_path: str) -> str:
+    value = r.get(field_path, default="")
+    if value and value not in Trial.DateType.values:
+        raise r.error(field_path, f"{value!r} is not ACTUAL or ESTIMATED")
+    return value
 
 
 def partial_date(r: Reader, field_path: str) -> str:
@@ -247,11 +278,7 @@ def fetch(nct_id: str, timeout: float = 20) -> list[TrialFacts]:
         ) from None
     except json.JSONDecodeError:
         raise ConnectionError(f"ClinicalTrials.gov sent something that is not JSON for {nct_id}.") from None
-    facts = parse_payload(data, url)
-    now = timezone.now()
-    for item in facts:
-        item.checked_at = now
-    return facts
+    return parse_payload(data, url)
 
 
 @dataclass
@@ -263,16 +290,40 @@ class ImportReport:
     sites_deactivated: int = 0
 
 
-def trials_import(*, records: list[TrialFacts]) -> ImportReport:
-    """Creates or updates trials and their registry sites, in one transaction."""
+def provenance(record: TrialFacts, *, fetched: bool, compiled_on: date | None) -> dict:
+    """Where the facts came from and when, as the page will say it. Only real dates:
+    the day of a live fetch, the registry's own data version in a downloaded file,
+    or the day our team compiled a file from public copies of the record."""
+    if fetched:
+        return {"facts_source": Trial.FactsSource.REGISTRY, "facts_fetched_on": timezone.localdate()}
+    if compiled_on is not None:
+        return {"facts_source": Trial.FactsSource.COMPILED, "facts_compiled_on": compiled_on}
+    if record.values.get("last_update_posted"):
+        return {"facts_source": Trial.FactsSource.REGISTRY_FILE, "facts_fetched_on": record.version_date}
+    return {"facts_source": Trial.FactsSource.FILE}
+
+
+def trials_import(*, records: list[TrialFacts], compiled_on: date | None = None) -> ImportReport:
+    """Creates or updates trials and their registry sites, in one transaction.
+
+    `compiled_on` marks file records as compiled by our team from public copies
+    of the registry record on that day (not checked against ClinicalTrials.gov).
+    Importing the same records again changes nothing.
+    """
     report = ImportReport()
     with transaction.atomic(), translation.override("en"):
         for record in records:
+            fetched = record.source.startswith(("http://", "https://"))
+            values = dict(record.values)
+            # The registry names the sponsor in English; staff keep the other languages.
+            values["sponsor_en"] = values.pop("sponsor")
             trial, created = Trial.objects.update_or_create(
                 nct_id=record.nct_id,
                 defaults={
-                    **record.values,
-                    "registry_checked_at": record.checked_at or timezone.now(),
+                    **values,
+                    "facts_fetched_on": None,
+                    "facts_compiled_on": None,
+                    **provenance(record, fetched=fetched, compiled_on=None if fetched else compiled_on),
                     "registry_source": record.source[:200],
                 },
             )
@@ -285,8 +336,8 @@ def trials_import(*, records: list[TrialFacts]) -> ImportReport:
                     report.sites_created += 1
                 else:
                     report.sites_updated += 1
-                site.country = facts.country
-                site.state = facts.state
+                site.country_en = facts.country
+                site.state_en = facts.state
                 site.zip = facts.zip
                 site.status = facts.status
                 site.latitude = facts.latitude

@@ -1,14 +1,28 @@
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
 from trials.models import Trial
 
 
-class PageSitemap(Sitemap):
+class SiteSitemap(Sitemap):
+    """Every page in every language, at the public address in SITE_URL whatever host the request used."""
+
     i18n = True
     alternates = True
     x_default = True
 
+    @property
+    def protocol(self):
+        return urlsplit(settings.SITE_URL).scheme
+
+    def get_domain(self, site=None):
+        return urlsplit(settings.SITE_URL).netloc
+
+
+class PageSitemap(SiteSitemap):
     def items(self):
         return ["home", "trial_list", "faq", "glossary", "about", "privacy"]
 
@@ -16,16 +30,9 @@ class PageSitemap(Sitemap):
         return reverse(item)
 
 
-class TrialSitemap(Sitemap):
-    i18n = True
-    alternates = True
-    x_default = True
-
+class TrialSitemap(SiteSitemap):
     def items(self):
         return Trial.objects.published()
-
-    def lastmod(self, trial):
-        return trial.registry_checked_at
 
 
 sitemaps = {"pages": PageSitemap, "trials": TrialSitemap}

@@ -10,6 +10,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
+from django.db import models
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -17,7 +18,7 @@ from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 from reversion.admin import VersionAdmin
 
 from trials import readability
-from trials.models import FAQ, FieldReview, GlossaryTerm, Site, TreatmentGroup, TreatmentStep, Trial
+from trials.models import FAQ, FieldReview, GlossaryTerm, Site, TreatmentGroup, TreatmentStep, Trial, TrialSource
 from trials.models.content import text_hash
 
 LANGUAGE_NAMES = dict(settings.LANGUAGES)
@@ -147,7 +148,7 @@ REGISTRY_FIELDS = (
     "secondary_ids",
     "overall_status",
     "status_verified",
-    "sponsor",
+    "sponsor_en",
     "collaborators",
     "conditions",
     "keywords",
@@ -164,13 +165,17 @@ REGISTRY_FIELDS = (
     "minimum_age",
     "maximum_age",
     "min_age_months",
-    "age_under_months",
+    "max_age_months",
     "start_date",
+    "start_date_type",
     "primary_completion_date",
     "completion_date",
+    "completion_date_type",
     "first_posted",
     "last_update_posted",
-    "registry_checked_at",
+    "facts_source",
+    "facts_fetched_on",
+    "facts_compiled_on",
     "registry_source",
 )
 
@@ -182,13 +187,22 @@ class TreatmentGroupInline(TranslationTabularInline):
     show_change_link = True
 
 
+class TrialSourceInline(TranslationTabularInline):
+    """Where the registry facts were seen. Two sources giving different statuses make the status disputed."""
+
+    model = TrialSource
+    fields = ("order", "name", "url", "seen_on", "status", "covers")
+    extra = 0
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
 @admin.register(Trial)
 class TrialAdmin(ReviewedContentAdmin):
-    list_display = ("nct_id", "plain_title", "overall_status", "registry_checked_at", "is_published")
-    list_filter = ("overall_status", "is_published", "condition_slug")
-    search_fields = ("nct_id", "brief_title", "plain_title", "sponsor")
+    list_display = ("nct_id", "plain_title", "overall_status", "facts_source", "is_published")
+    list_filter = ("overall_status", "facts_source", "is_published", "condition_slug")
+    search_fields = ("nct_id", "brief_title", "plain_title", "sponsor_en")
     readonly_fields = REGISTRY_FIELDS
-    inlines = [TreatmentGroupInline]
+    inlines = [TrialSourceInline, TreatmentGroupInline]
 
     def get_fieldsets(self, request, obj=None):
         plain = [f for f in super().get_fieldsets(request, obj)[0][1]["fields"] if f not in REGISTRY_FIELDS]
@@ -206,13 +220,13 @@ class TrialAdmin(ReviewedContentAdmin):
         return False
 
 
-SITE_REGISTRY_FIELDS = ("country", "state", "zip", "latitude", "longitude", "status", "from_registry")
+SITE_REGISTRY_FIELDS = ("country_en", "state_en", "zip", "latitude", "longitude", "status", "from_registry")
 
 
 @admin.register(Site)
 class SiteAdmin(ReviewedContentAdmin):
     list_display = ("facility", "city", "trial", "status", "team_email", "is_active")
-    list_filter = ("trial", "status", "is_active", "country")
+    list_filter = ("trial", "status", "is_active", "country_en")
     search_fields = ("facility", "city", "team_email")
     filter_horizontal = ("coordinators",)
 

@@ -1,8 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from trials.models import Trial
-
 # The oldest age the filter takes: 25 years, in months.
 MAX_MONTHS = 300
 
@@ -52,5 +50,6 @@ class TrialFilterForm(forms.Form):
         if (months := self.age_in_months()) is not None:
             trials = trials.for_age_months(months)
         if self.cleaned_data["recruiting"]:
-            trials = trials.filter(overall_status=Trial.Status.RECRUITING)
+            # A trial whose sources disagree stays in, with its note, rather than being hidden.
+            trials = trials.recruiting()
         return trials

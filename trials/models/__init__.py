@@ -1,5 +1,14 @@
 from trials.models.contact import ContactMessage
-from trials.models.content import FAQ, FieldReview, GlossaryTerm, Site, TreatmentGroup, TreatmentStep, Trial
+from trials.models.content import (
+    FAQ,
+    FieldReview,
+    GlossaryTerm,
+    Site,
+    TreatmentGroup,
+    TreatmentStep,
+    Trial,
+    TrialSource,
+)
 from trials.models.screening import Choice, Criterion, Question
 
 __all__ = [
@@ -14,4 +23,5 @@ __all__ = [
     "TreatmentGroup",
     "TreatmentStep",
     "Trial",
+    "TrialSource",
 ]

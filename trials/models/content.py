@@ -6,7 +6,6 @@ and it never touches the second.
 """
 
 import hashlib
-import re
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
@@ -86,13 +85,20 @@ class TrialQuerySet(models.QuerySet):
         return self.filter(is_published=True)
 
     def recruiting(self):
-        return self.filter(overall_status=Trial.Status.RECRUITING)
+        """Recruiting by the record, or by at least one source when the sources disagree."""
+        return self.filter(
+            Q(overall_status=Trial.Status.RECRUITING) | Q(sources__status=Trial.Status.RECRUITING)
+        ).distinct()
 
     def for_age_months(self, months: int):
-        """Trials whose registry age range includes a child of this age."""
+        """Trials whose registry age range includes a child of exactly this many whole months.
+
+        The bounds are kept in the registry's own terms: "2 Years" is 24 months, so a
+        child of 35 months is older than "2 years and younger".
+        """
         return self.filter(
             Q(min_age_months__isnull=True) | Q(min_age_months__lte=months),
-            Q(age_under_months__isnull=True) | Q(age_under_months__gt=months),
+            Q(max_age_months__isnull=True) | Q(max_age_months__gte=months),
         )
 
 
@@ -109,52 +115,95 @@ class Trial(ReviewedContent):
         WITHDRAWN = "WITHDRAWN", _("Withdrawn")
         UNKNOWN = "UNKNOWN", _("Unknown")
 
-    text_fields = ("plain_title", "condition_label", "summary", "involvement", "status_note", "unknowns_note")
+    class FactsSource(models.TextChoices):
+        # Where the registry facts on the page came from; the page says exactly this.
+        REGISTRY = "registry", _("fetched from ClinicalTrials.gov")
+        REGISTRY_FILE = "registry_file", _("a saved ClinicalTrials.gov record")
+        COMPILED = "compiled", _("compiled by our team from public copies of the record")
+        FILE = "file", _("a saved record of unknown origin")
+
+    class DateType(models.TextChoices):
+        # The registry marks each date as what happened (ACTUAL) or what is planned (ESTIMATED).
+        ACTUAL = "ACTUAL", _("actual")
+        ESTIMATED = "ESTIMATED", _("expected")
+
+    text_fields = (
+        "plain_title",
+        "condition_label",
+        "age_rule",
+        "summary",
+        "involvement",
+        "risks",
+        "status_note",
+        "unknowns_note",
+        "sponsor",
+    )
 
     nct_id = models.CharField(_("NCT number"), max_length=11, unique=True)
 
     # Registry facts, written only by the importer.
     brief_title = models.CharField(_("brief title"), max_length=300)
     official_title = models.TextField(_("official title"), blank=True)
-    acronym = models.CharField(max_length=50, blank=True)
+    acronym = models.CharField(_("acronym"), max_length=50, blank=True)
     org_study_id = models.CharField(_("sponsor's study ID"), max_length=100, blank=True)
     secondary_ids = models.JSONField(_("other IDs"), default=list, blank=True)
     overall_status = models.CharField(_("status"), max_length=30, choices=Status.choices, default=Status.UNKNOWN)
     status_verified = models.CharField(_("status verified"), max_length=10, blank=True)
+    # The registry's name (English); staff add the Korean and Chinese names.
     sponsor = models.CharField(_("lead sponsor"), max_length=300, blank=True)
-    collaborators = models.JSONField(default=list, blank=True)
-    conditions = models.JSONField(default=list, blank=True)
-    keywords = models.JSONField(default=list, blank=True)
-    study_type = models.CharField(max_length=30, blank=True)
-    phases = models.JSONField(default=list, blank=True)
-    allocation = models.CharField(max_length=30, blank=True)
-    intervention_model = models.CharField(max_length=30, blank=True)
-    masking = models.CharField(max_length=30, blank=True)
-    primary_purpose = models.CharField(max_length=30, blank=True)
-    enrollment = models.PositiveIntegerField(null=True, blank=True)
-    interventions = models.JSONField(default=list, blank=True)
-    primary_outcomes = models.JSONField(default=list, blank=True)
-    sex = models.CharField(max_length=10, blank=True)
-    minimum_age = models.CharField(max_length=30, blank=True)
-    maximum_age = models.CharField(max_length=30, blank=True)
-    min_age_months = models.PositiveIntegerField(null=True, blank=True)
-    # Exclusive upper bound: "2 Years" means a child of 2 years and 11 months
-    # still fits, so the bound is 36 months.
-    age_under_months = models.PositiveIntegerField(null=True, blank=True)
-    start_date = models.CharField(max_length=10, blank=True)
-    primary_completion_date = models.CharField(max_length=10, blank=True)
-    completion_date = models.CharField(max_length=10, blank=True)
-    first_posted = models.CharField(max_length=10, blank=True)
-    last_update_posted = models.CharField(max_length=10, blank=True)
-    registry_checked_at = models.DateTimeField(_("last checked against the registry"), null=True, blank=True)
-    registry_source = models.CharField(max_length=200, blank=True)
+    collaborators = models.JSONField(_("collaborators"), default=list, blank=True)
+    conditions = models.JSONField(_("conditions"), default=list, blank=True)
+    keywords = models.JSONField(_("keywords"), default=list, blank=True)
+    study_type = models.CharField(_("study type"), max_length=30, blank=True)
+    phases = models.JSONField(_("phases"), default=list, blank=True)
+    allocation = models.CharField(_("allocation"), max_length=30, blank=True)
+    intervention_model = models.CharField(_("intervention model"), max_length=30, blank=True)
+    masking = models.CharField(_("masking"), max_length=30, blank=True)
+    primary_purpose = models.CharField(_("primary purpose"), max_length=30, blank=True)
+    enrollment = models.PositiveIntegerField(_("enrollment"), null=True, blank=True)
+    interventions = models.JSONField(_("interventions"), default=list, blank=True)
+    primary_outcomes = models.JSONField(_("primary outcomes"), default=list, blank=True)
+    sex = models.CharField(_("sex"), max_length=10, blank=True)
+    minimum_age = models.CharField(_("minimum age"), max_length=30, blank=True)
+    maximum_age = models.CharField(_("maximum age"), max_length=30, blank=True)
+    # The same ages in whole months, both bounds inclusive ("2 Years" is 24 months).
+    min_age_months = models.PositiveIntegerField(_("minimum age in months"), null=True, blank=True)
+    max_age_months = models.PositiveIntegerField(_("maximum age in months"), null=True, blank=True)
+    start_date = models.CharField(_("start date"), max_length=10, blank=True)
+    start_date_type = models.CharField(_("start date is"), max_length=10, choices=DateType.choices, blank=True)
+    primary_completion_date = models.CharField(_("primary completion date"), max_length=10, blank=True)
+    completion_date = models.CharField(_("completion date"), max_length=10, blank=True)
+    completion_date_type = models.CharField(
+        _("completion date is"), max_length=10, choices=DateType.choices, blank=True
+    )
+    first_posted = models.CharField(_("first posted"), max_length=10, blank=True)
+    last_update_posted = models.CharField(_("record last updated"), max_length=10, blank=True)
+
+    # Where the registry facts came from, and when; set by the importer only.
+    facts_source = models.CharField(
+        _("registry facts from"), max_length=20, choices=FactsSource.choices, default=FactsSource.FILE
+    )
+    facts_fetched_on = models.DateField(_("fetched from ClinicalTrials.gov on"), null=True, blank=True)
+    facts_compiled_on = models.DateField(_("compiled from copies of the record on"), null=True, blank=True)
+    registry_source = models.CharField(_("imported from"), max_length=200, blank=True)
 
     # Plain-language content, written by staff and translated.
     plain_title = models.CharField(_("plain-language title"), max_length=200, blank=True)
     condition_slug = models.SlugField(_("condition key"), max_length=50, blank=True)
     condition_label = models.CharField(_("condition, in plain words"), max_length=100, blank=True)
+    age_rule = models.CharField(
+        _("who can join, in one line"),
+        max_length=200,
+        blank=True,
+        help_text=_("The eligibility rule a parent reads first, for example “Diagnosed before their first birthday”."),
+    )
     summary = models.TextField(_("summary"), blank=True)
     involvement = models.TextField(_("what taking part involves"), blank=True)
+    risks = models.TextField(
+        _("risks and side effects"),
+        blank=True,
+        help_text=_("What is generally known of this kind of treatment, marked as such, and what to ask the team."),
+    )
     status_note = models.TextField(_("note on the status"), blank=True)
     unknowns_note = models.TextField(_("what is not known"), blank=True)
     is_published = models.BooleanField(_("published"), default=True)
@@ -184,15 +233,18 @@ class Trial(ReviewedContent):
         return self.overall_status == self.Status.RECRUITING
 
     @property
-    def checked_live(self) -> bool:
-        """True when the facts were last fetched from the registry itself, not from a saved file."""
-        return self.registry_source.startswith(("http://", "https://"))
+    def from_registry_itself(self) -> bool:
+        """True when the facts are ClinicalTrials.gov's own record, not copies of it."""
+        return self.facts_source in (self.FactsSource.REGISTRY, self.FactsSource.REGISTRY_FILE)
+
+    def status_claims(self) -> list:
+        """The sources that give a status, when the trial's sources are loaded (prefetch "sources")."""
+        return [source for source in self.sources.all() if source.status]
 
     @property
-    def phase_display(self) -> str:
-        return ", ".join(
-            p.replace("PHASE", "Phase ").replace("EARLY_", "Early ").replace("NA", "n/a") for p in self.phases
-        )
+    def status_disputed(self) -> bool:
+        """Two sources give different statuses: no single status may be shown as the fact."""
+        return len({source.status for source in self.status_claims()}) > 1
 
     def unknown_facts(self) -> list[str]:
         """Labels of registry facts we do not have, for the "not known" notice."""
@@ -204,27 +256,6 @@ class Trial(ReviewedContent):
             (self.primary_outcomes, _("main outcome measure")),
         ]
         return [str(label) for value, label in checks if not value]
-
-
-AGE_PATTERN = re.compile(r"^\s*(\d+)\s*(year|month|week|day)s?\s*$", re.IGNORECASE)
-
-
-def registry_age_to_months(text: str, *, upper: bool) -> int | None:
-    """Turns a registry age such as "18 Years" into months.
-
-    For an upper bound the whole last unit counts ("2 Years" -> under 36 months).
-    """
-    match = AGE_PATTERN.match(text or "")
-    if not match:
-        return None
-    number, unit = int(match.group(1)), match.group(2).lower()
-    if unit == "year":
-        return (number + 1) * 12 if upper else number * 12
-    if unit == "month":
-        return number + 1 if upper else number
-    # Weeks and days: round to whole months, erring on the side of including the child.
-    days = number * 7 if unit == "week" else number
-    return days // 30 + 1 if upper else days // 30
 
 
 class SiteQuerySet(models.QuerySet):
@@ -246,19 +277,20 @@ class Site(ReviewedContent):
         WITHDRAWN = "WITHDRAWN", _("Withdrawn")
         UNKNOWN = "UNKNOWN", _("Unknown")
 
-    text_fields = ("facility", "city")
+    # Names and address parts as local readers write them, in each language.
+    text_fields = ("facility", "street", "city", "state", "country")
 
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="sites")
-    # Registry facts (contactsLocationsModule.locations).
+    # Registry facts (contactsLocationsModule.locations), in English; staff add the other languages.
     facility = models.CharField(_("hospital"), max_length=300)
     city = models.CharField(_("city"), max_length=100)
     state = models.CharField(_("state or province"), max_length=100, blank=True)
     zip = models.CharField(_("postal code"), max_length=20, blank=True)
     country = models.CharField(_("country"), max_length=100)
-    latitude = models.FloatField(null=True, blank=True)
-    longitude = models.FloatField(null=True, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
     status = models.CharField(_("recruiting status"), max_length=30, choices=Status.choices, default=Status.UNKNOWN)
-    from_registry = models.BooleanField(default=False, editable=False)
+    from_registry = models.BooleanField(_("listed in the registry record"), default=False, editable=False)
     # Staff-kept facts.
     street = models.CharField(_("street address"), max_length=300, blank=True)
     team_email = models.EmailField(_("study team email"), blank=True)
@@ -291,10 +323,19 @@ class Site(ReviewedContent):
     def is_recruiting(self) -> bool:
         return self.status == self.Status.RECRUITING
 
-    @property
-    def address_lines(self) -> list[str]:
-        place = " ".join(part for part in [self.city, self.state, self.zip] if part)
-        return [line for line in [self.facility, self.street, place, self.country] if line]
+    def address_layout(self, language: str) -> list[tuple[tuple[str, ...], str, str]]:
+        """How the reader's language writes a postal address: per line, the fields,
+        what joins them, and how the postal code follows ("" for no code on that line).
+
+        English goes from the street out to the country. Korean and Chinese go from
+        the country in to the street, with the postal code in brackets; Chinese
+        writes the parts without spaces.
+        """
+        if language.startswith("zh"):
+            return [(("country", "state", "city", "street"), "", "（{}）")]
+        if language == "ko":
+            return [(("country", "state", "city", "street"), " ", " ({})")]
+        return [(("street",), "", ""), (("city", "state"), ", ", " {}"), (("country",), "", "")]
 
 
 class TreatmentGroup(ReviewedContent):
@@ -407,3 +448,40 @@ class GlossaryTerm(ReviewedContent):
     def match_forms(self) -> list[str]:
         forms = [self.term, *self.aliases.split(",")]
         return [form.strip() for form in forms if form.strip()]
+
+
+class TrialSource(ReviewedContent):
+    """A public copy of the trial's record that registry facts were taken from.
+
+    Staff list them in the admin. Where two sources give different statuses, the
+    status is shown as disputed, with each source and its date, and never as a plain fact.
+    """
+
+    text_fields = ("covers",)
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="sources")
+    order = models.PositiveSmallIntegerField(default=0)
+    name = models.CharField(_("name"), max_length=100, help_text=_("The site or registry, for example TrialX."))
+    url = models.URLField(_("web address"), blank=True)
+    seen_on = models.DateField(
+        _("dated"),
+        null=True,
+        blank=True,
+        help_text=_("The date the source itself carries. Leave empty if it has none."),
+    )
+    covers = models.CharField(_("facts taken from it"), max_length=300, blank=True)
+    status = models.CharField(
+        _("status it gives"),
+        max_length=30,
+        choices=Trial.Status.choices,
+        blank=True,
+        help_text=_("Fill this in to record what the source says about recruiting."),
+    )
+
+    class Meta:
+        ordering = ["trial", "order", "id"]
+        verbose_name = _("source of the facts")
+        verbose_name_plural = _("sources of the facts")
+
+    def __str__(self):
+        return self.name

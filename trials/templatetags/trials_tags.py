@@ -1,9 +1,15 @@
-import datetime
+"""Translated, reviewed text on the pages: glossary links and honest notes about translations.
+
+A translation the study team has not checked, or a text not translated yet, is
+never hidden. Instead of a note under every paragraph, the page collects them:
+`{% review_note %}` at the end of a section says it once for that section, and
+`{% unreviewed_note %}` at the end of the page says it once for whatever no
+section claimed (short texts in headings, cards and lists).
+"""
 
 from django import template
 from django.conf import settings
 from django.urls import translate_url
-from django.utils import formats
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -13,6 +19,28 @@ from trials import glossary
 from trials.middleware import ORIGINAL_PARAMETER
 
 register = template.Library()
+
+
+class ReviewState:
+    """What the texts rendered since the last note need to say, kept on the request."""
+
+    def __init__(self):
+        self.unreviewed = False
+        self.untranslated = False
+
+    def __bool__(self):
+        return self.unreviewed or self.untranslated
+
+    def take(self) -> tuple[bool, bool]:
+        found = (self.unreviewed, self.untranslated)
+        self.unreviewed = self.untranslated = False
+        return found
+
+
+def review_state(request) -> ReviewState:
+    if not hasattr(request, "_review_state"):
+        request._review_state = ReviewState()
+    return request._review_state
 
 
 def paragraphs(text: str, link) -> str:
@@ -30,19 +58,34 @@ def paragraphs(text: str, link) -> str:
     return "".join(blocks)
 
 
+def note_translation(request, obj, field_name: str, language: str) -> bool:
+    """Records whether this text needs a note; True when it is shown in English instead."""
+    if language == settings.LANGUAGE_CODE:
+        return False
+    state = review_state(request)
+    if not obj.field_text(field_name, language):
+        state.untranslated = True
+        return True
+    if not obj.is_reviewed(field_name, language):
+        state.unreviewed = True
+    return False
+
+
 @register.simple_tag(takes_context=True)
 def prose(context, obj, field_name, inline=False, terms=None):
-    """Renders a translated text field with glossary links and, where the
-    translation is not yet reviewed or missing, a note that links to the English text.
+    """Renders a translated text field with glossary links.
 
     Paragraphs link glossary terms; inline text (titles, labels, link text) does
-    not unless asked with terms=True, since a link must not sit inside a link or a heading.
+    not unless asked with terms=True, since a link must not sit inside a link or a
+    heading. Text shown in English for want of a translation is marked lang="en".
     """
     request = context["request"]
     language = get_language() or settings.LANGUAGE_CODE
     page_glossary = glossary.for_request(request)
-    own_text = obj.field_text(field_name, language)
-    text = own_text or obj.field_text(field_name, settings.LANGUAGE_CODE)
+    text = obj.field_text(field_name, language) or obj.field_text(field_name, settings.LANGUAGE_CODE)
+    if not text:
+        return ""
+    in_english = note_translation(request, obj, field_name, language)
     link_terms = (not inline) if terms is None else terms
     if inline:
         html = page_glossary.link(escape(text.strip())) if link_terms else escape(text.strip())
@@ -50,31 +93,9 @@ def prose(context, obj, field_name, inline=False, terms=None):
         html = paragraphs(text, page_glossary.link)
     # Every piece of text in html was escaped above; only our own tags are added.
     html = mark_safe(html)  # noqa: S308
-    if language == settings.LANGUAGE_CODE or not text:
-        return html
-    if inline:
-        # A note (with its link) cannot sit inside a heading, link or list item:
-        # inline text raises one note for the whole page instead.
-        if not own_text or not obj.is_reviewed(field_name, language):
-            request._unreviewed_inline_text = True
-        return format_html('<span lang="en">{}</span>', html) if not own_text else html
-    english_url = english_original_url(request)
-    if not own_text:
-        note = _("This text is not yet translated. It is shown in English.")
-        wrapped = format_html('<div lang="en">{}</div>', html)
-        return format_html('{}<span class="review-note">{}</span>', wrapped, note)
-    if obj.is_reviewed(field_name, language):
-        return html
-    # The English text opens in a new tab, so a form being filled in here is not lost.
-    note = format_html(
-        '<span class="review-note">{} <a href="{}" hreflang="en" target="_blank" rel="noopener">{}'
-        '<span class="visually-hidden"> {}</span></a></span>',
-        _("The study team has not yet checked this translation."),
-        english_url,
-        _("Read the English text"),
-        _("(opens in a new tab)"),
-    )
-    return format_html("{}{}", html, note)
+    if in_english:
+        return format_html('<span lang="en">{}</span>' if inline else '<div lang="en">{}</div>', html)
+    return html
 
 
 def english_original_url(request) -> str:
@@ -82,39 +103,72 @@ def english_original_url(request) -> str:
     return f"{translate_url(request.path, settings.LANGUAGE_CODE)}?{ORIGINAL_PARAMETER}={settings.LANGUAGE_CODE}"
 
 
-@register.simple_tag(takes_context=True)
-def unreviewed_note(context):
-    """One note for the short texts on this page whose translation is not yet checked."""
-    request = context["request"]
-    if not getattr(request, "_unreviewed_inline_text", False):
-        return ""
+def note_html(request, sentence: str, link_text: str, css: str) -> str:
+    # The English text opens in a new tab, so a form being filled in here is not lost.
     return format_html(
-        '<p class="review-note page-review-note">{} <a href="{}" hreflang="en" target="_blank" rel="noopener">{}'
+        '<p class="{}">{} <a href="{}" hreflang="en" target="_blank" rel="noopener">{}'
         '<span class="visually-hidden"> {}</span></a></p>',
-        _("Some short texts on this page are translations that the study team has not yet checked."),
+        css,
+        sentence,
         english_original_url(request),
-        _("Read the English page"),
+        link_text,
         _("(opens in a new tab)"),
     )
+
+
+@register.simple_tag(takes_context=True)
+def review_note(context):
+    """One note for the section that ends here, if any of its texts needs one."""
+    request = context["request"]
+    unreviewed, untranslated = review_state(request).take()
+    if untranslated:
+        sentence = _("Part of this section is not translated yet, so it is shown in English.")
+    elif unreviewed:
+        sentence = _("The study team has not yet checked the translation of this section.")
+    else:
+        return ""
+    return note_html(request, sentence, _("Read the English text"), "review-note")
+
+
+@register.simple_tag(takes_context=True)
+def unreviewed_note(context):
+    """One note for the texts on this page that no section note covered."""
+    request = context["request"]
+    unreviewed, untranslated = review_state(request).take()
+    if not (unreviewed or untranslated):
+        return ""
+    if untranslated:
+        sentence = _("Some texts on this page are not translated yet, so they are shown in English.")
+    else:
+        sentence = _("Some texts on this page are translations that the study team has not yet checked.")
+    return note_html(request, sentence, _("Read the English page"), "review-note page-review-note")
+
+
+@register.simple_tag(takes_context=True)
+def address(context, site):
+    """The site's postal address in the order the reader's language writes it, one line each."""
+    request = context["request"]
+    language = get_language() or settings.LANGUAGE_CODE
+    lines = []
+    for names, joiner, zip_format in site.address_layout(language):
+        parts = []
+        for name in names:
+            text = site.field_text(name, language) or site.field_text(name, settings.LANGUAGE_CODE)
+            if text:
+                in_english = note_translation(request, site, name, language)
+                parts.append(format_html('<span lang="en">{}</span>', text) if in_english else escape(text))
+        line = mark_safe(joiner.join(parts))  # noqa: S308 (each part is escaped above)
+        if zip_format and site.zip:
+            line = format_html("{}{}", line, zip_format.format(site.zip))
+        if line:
+            lines.append(line)
+    return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines))
 
 
 @register.simple_tag(takes_context=True)
 def page_terms(context):
     """The glossary terms used so far on this page, for the "words on this page" box."""
     return list(glossary.for_request(context["request"]).used)
-
-
-@register.filter
-def registry_date(value: str) -> str:
-    """A registry date ("2022-08" or "2027-03-01") in the reader's own date format."""
-    if not value:
-        return ""
-    parts = [int(part) for part in value.split("-")]
-    if len(parts) == 3:
-        return formats.date_format(datetime.date(*parts), "DATE_FORMAT")
-    if len(parts) == 2:
-        return formats.date_format(datetime.date(parts[0], parts[1], 1), "YEAR_MONTH_FORMAT")
-    return value
 
 
 @register.simple_tag(takes_context=True)

@@ -207,33 +207,33 @@ def test_the_prescreen_result_is_wholly_in_the_guardians_language(client, code, 
 
 def test_the_sitemap_lists_every_page_in_every_language(client):
     xml = get(client, "/sitemap.xml").content.decode()
+    site = settings.SITE_URL
     for page in ["/", "/trials/", "/trials/NCT06516679/", "/trials/NCT05303727/", "/faq/", "/glossary/"]:
         for code, prefix in PREFIX.items():
             # Each language version is listed, and each names every alternate.
-            assert f"<loc>http://testserver{prefix}{page}</loc>" in xml
-            assert f'hreflang="{code}" href="http://testserver{prefix}{page}"' in xml
-        assert f'hreflang="x-default" href="http://testserver{page}"' in xml
+            assert f"<loc>{site}{prefix}{page}</loc>" in xml
+            assert f'hreflang="{code}" href="{site}{prefix}{page}"' in xml
+        assert f'hreflang="x-default" href="{site}{page}"' in xml
 
 
 # --- dates, numbers, messages -------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("code", "checked", "start", "end"),
+    ("code", "compiled", "start", "end", "updated"),
     [
-        ("en", "Nov. 21, 2026", "August 2022", "March 1, 2027"),
-        ("ko", "2026년 11월 21일", "2022년 8월", "2027년 3월 1일"),
-        ("zh-hans", "2026年11月21日", "2022年8月", "2027年3月1日"),
+        ("en", "21 November 2026", "August 2022", "1 March 2027", "1 July 2022"),
+        ("ko", "2026년 11월 21일", "2022년 8월", "2027년 3월 1일", "2022년 7월 1일"),
+        ("zh-hans", "2026年11月21日", "2022年8月", "2027年3月1日", "2022年7月1日"),
     ],
 )
-def test_dates_follow_the_locale(client, code, checked, start, end):
-    Trial.objects.filter(nct_id="NCT05303727").update(
-        registry_checked_at=datetime.datetime(2026, 11, 21, 9, tzinfo=datetime.UTC)
-    )
+def test_dates_follow_the_locale_in_its_long_form(client, code, compiled, start, end, updated):
     html = get(client, f"{PREFIX[code]}/trials/NCT05303727/").content.decode()
-    assert checked in html
-    assert start in html
-    assert end in html
+    for date in (compiled, start, end, updated):
+        assert date in html
+    # No bare ISO date in what a parent reads (the JSON-LD is for machines).
+    text = VisibleText.of(html.split("</head>")[1])
+    assert not re.search(r"\b\d{4}-\d{2}(-\d{2})?\b", text), re.findall(r"\b\d{4}-\d{2}(?:-\d{2})?\b", text)
 
 
 @pytest.mark.parametrize(
@@ -322,7 +322,7 @@ def test_contact_errors_are_in_the_guardians_language(client, code, expected):
 
 @pytest.mark.parametrize(
     ("code", "note"),
-    [("ko", "연구팀이 아직 이 번역을 확인하지 않았습니다."), ("zh-hans", "研究团队还没有核对这段翻译。")],
+    [("ko", "연구팀이 아직 이 부분의 번역을 확인하지 않았습니다."), ("zh-hans", "研究团队还没有核对这一部分的翻译。")],
 )
 def test_unreviewed_translations_say_so_and_link_to_the_english_page(client, code, note):
     html = get(client, f"{PREFIX[code]}/trials/NCT06516679/").content.decode()
@@ -330,6 +330,21 @@ def test_unreviewed_translations_say_so_and_link_to_the_english_page(client, cod
     assert re.search(r'<a href="/trials/NCT06516679/\?lang=en"[^>]* hreflang="en"[^>]*>', html)
     english = get(client, "/trials/NCT06516679/").content.decode()
     assert "review-note" not in english
+
+
+@pytest.mark.parametrize("code", ["ko", "zh-hans"])
+def test_at_most_one_review_note_per_section(client, code):
+    """Not one under every paragraph and FAQ answer: one for each section that needs it."""
+    html = get(client, f"{PREFIX[code]}/trials/NCT06516679/").content.decode()
+    sections = re.findall(r"<section\b.*?</section>", html, re.S)
+    assert len(sections) >= 8
+    for section in sections:
+        assert section.count('class="review-note') <= 1
+    faq = next(section for section in sections if 'id="faq-heading"' in section)
+    assert faq.count("<details") > 5
+    assert faq.count('class="review-note') == 1
+    # The page as a whole: at most one note per section, plus one for the texts outside sections.
+    assert html.count('class="review-note') <= len(sections) + 2
 
 
 @pytest.mark.parametrize("code", ["ko", "zh-hans"])

@@ -1,10 +1,12 @@
 """The public pages of the foundation: content, filters, structured data, query counts."""
 
+import datetime
 import json
 import re
 from html import unescape
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -55,25 +57,58 @@ def test_trial_page_shows_everything_a_parent_needs(client):
     for criterion in trial.criteria.all():
         assert criterion.text in text
     assert "Severance Hospital" in html and "Seoul" in html
-    assert "Last checked against the registry on" in text
-    # The shipped facts come from saved copies of the record, and the page says so.
-    assert "from saved copies of its record" in text
+    # The shipped facts were compiled from copies of the record, and the page says so, with the real date.
+    assert "Compiled from public copies of the registry record on 21 November 2026." in text
+    assert "Not yet checked against ClinicalTrials.gov." in text
+    assert "Last checked" not in text
     assert "https://clinicaltrials.gov/study/NCT06516679" in html
     assert "What we do not know" in html
     assert "Phase 2" in html
     assert "Girls and boys" in html
+    # The rule first, then the age range labelled as what copies of the record say.
+    assert f"Who can join: {trial.age_rule}" in text
+    assert "Facts from copies of the registry record" in text
+    assert "Ages 2 years (24 months) and younger" in text
+    assert "Risks and side effects" in text
     assert 'class="pathway"' in html and "The treatment paths, in words" in html
     for group in TreatmentGroup.objects.filter(trial=trial):
         assert group.name in html
 
 
-def test_a_record_fetched_live_is_simply_last_checked(client):
+def test_a_record_fetched_live_says_when_it_was_updated_and_fetched(client):
     Trial.objects.filter(nct_id="NCT05303727").update(
-        registry_source="https://clinicaltrials.gov/api/v2/studies/NCT05303727"
+        registry_source="https://clinicaltrials.gov/api/v2/studies/NCT05303727",
+        facts_source=Trial.FactsSource.REGISTRY,
+        facts_fetched_on=datetime.date(2026, 12, 3),
+        facts_compiled_on=None,
     )
     text = " ".join(unescape(strip_tags(get(client, "/trials/NCT05303727/").content.decode())).split())
-    assert "Last checked against the registry on" in text
-    assert "saved copies" not in text
+    assert "From ClinicalTrials.gov. Record last updated 1 July 2022. Fetched 3 December 2026." in text
+    assert "Facts from the registry record" in text
+    assert "copies" not in text.split("Facts from the registry record")[1].split("What we do not know")[0]
+
+
+def test_a_disputed_status_is_never_shown_as_a_fact(client):
+    """NCT06516679: two copies say not yet recruiting, the newest (17 July 2025) says recruiting."""
+    for url in ("/", "/trials/", "/trials/NCT06516679/", "/trials/?recruiting=on"):
+        html = get(client, url).content.decode()
+        card = html.split('id="card-NCT06516679"')[1] if "card-" in html else html
+        text = " ".join(unescape(strip_tags(card)).split())
+        assert "Status not confirmed: the sources disagree" in text, url
+        assert "TrialX (dated 17 July 2025): Recruiting" in text, url
+        assert "MedPath: Not yet recruiting" in text, url
+    # The other trial's sources agree: one status, with the date of the record it comes from.
+    text = " ".join(unescape(strip_tags(get(client, "/trials/NCT05303727/").content.decode())).split())
+    assert "Not yet recruiting (record last updated 1 July 2022)" in text
+    assert "sources disagree" not in text
+
+
+def test_staff_record_a_disagreement_and_every_page_follows(client):
+    trial = Trial.objects.get(nct_id="NCT05303727")
+    trial.sources.create(name="Another copy", status=Trial.Status.COMPLETED, seen_on=datetime.date(2026, 1, 5))
+    text = " ".join(unescape(strip_tags(get(client, "/trials/NCT05303727/").content.decode())).split())
+    assert "Status not confirmed: the sources disagree" in text
+    assert "Another copy (dated 5 January 2026): Completed" in text
 
 
 def test_lower_case_ids_go_to_the_one_true_address(client):
@@ -87,9 +122,17 @@ def test_trial_page_carries_medical_trial_json_ld(client):
     blocks = [json.loads(b) for b in re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)]
     trial = next(b for b in blocks if b["@type"] == "MedicalTrial")
     assert trial["identifier"] == "NCT05303727"
-    assert trial["phase"] == "Phase 2"
+    assert "phase" not in trial  # no longer a schema.org property
     assert trial["status"] == "https://schema.org/NotYetRecruiting"
     assert trial["sponsor"]["name"] == "Sun Yat-Sen Memorial Hospital of Sun Yat-Sen University"
+    assert trial["url"] == f"{settings.SITE_URL}/trials/NCT05303727/"
+
+
+def test_json_ld_publishes_no_disputed_status(client):
+    html = get(client, "/trials/NCT06516679/").content.decode()
+    blocks = [json.loads(b) for b in re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)]
+    trial = next(b for b in blocks if b["@type"] == "MedicalTrial")
+    assert "status" not in trial
 
 
 def test_faq_page_carries_faq_page_json_ld(client):
@@ -113,12 +156,17 @@ def test_unknown_trial_is_a_friendly_404(client):
         ("?condition=neuroblastoma", {"NCT05303727"}),
         ("?condition=infant-leukemia", {"NCT06516679"}),
         ("?age=8&age_unit=months", {"NCT06516679", "NCT05303727"}),
-        ("?age=35&age_unit=months", {"NCT06516679", "NCT05303727"}),
-        ("?age=36&age_unit=months", {"NCT05303727"}),
+        ("?age=24&age_unit=months", {"NCT06516679", "NCT05303727"}),
+        ("?age=2&age_unit=years", {"NCT06516679", "NCT05303727"}),
+        # "2 years and younger" is 24 months: a 35-month-old is not rounded down to "2 years".
+        ("?age=25&age_unit=months", {"NCT05303727"}),
+        ("?age=35&age_unit=months", {"NCT05303727"}),
         ("?age=3&age_unit=years", {"NCT05303727"}),
         ("?age=18&age_unit=years", {"NCT05303727"}),
+        ("?age=217&age_unit=months", set()),
         ("?age=19&age_unit=years", set()),
-        ("?recruiting=on", set()),
+        # The sources disagree on NCT06516679's status: one says recruiting, so it stays, with its note.
+        ("?recruiting=on", {"NCT06516679"}),
     ],
 )
 def test_trial_list_filters(client, query, expected):
@@ -137,17 +185,33 @@ def test_trial_list_explains_a_bad_age_and_keeps_the_other_filters(client):
 def test_healthz_robots_and_sitemap(client):
     assert get(client, "/healthz").content == b"ok"
     robots = get(client, "/robots.txt").content.decode()
-    assert "Sitemap: http://testserver/sitemap.xml" in robots
+    assert f"Sitemap: {settings.SITE_URL}/sitemap.xml" in robots
     sitemap = get(client, "/sitemap.xml").content.decode()
-    assert "http://testserver/trials/NCT06516679/" in sitemap
-    assert 'hreflang="ko" href="http://testserver/ko/trials/NCT06516679/"' in sitemap
+    assert f"<loc>{settings.SITE_URL}/trials/NCT06516679/</loc>" in sitemap
+    assert f'hreflang="ko" href="{settings.SITE_URL}/ko/trials/NCT06516679/"' in sitemap
+    assert "testserver" not in sitemap
+
+
+def test_machine_readable_addresses_all_come_from_site_url(client, settings):
+    """Sitemap, robots.txt, hreflang links and JSON-LD name the public address, whatever Host was used."""
+    settings.SITE_URL = "https://trials.example.org"
+    settings.ALLOWED_HOSTS = ["other.example", "testserver"]
+    texts = [
+        get(client, path, HTTP_HOST="other.example").content.decode()
+        for path in ("/sitemap.xml", "/robots.txt", "/trials/NCT05303727/", "/ko/trials/NCT05303727/")
+    ]
+    for text in texts:
+        assert "other.example" not in text
+        assert "https://trials.example.org/" in text
+    assert '"url": "https://trials.example.org/ko/trials/NCT05303727/"' in texts[3]
     assert get(client, "/favicon.ico").status_code == 301
 
 
 def add_rows(trial: Trial, count: int) -> None:
     """More sites, FAQs, criteria and treatment steps, to show the query count does not grow."""
     for n in range(count):
-        Site.objects.create(trial=trial, facility_en=f"Hospital {n}", city_en="Busan", country="Korea, Republic of")
+        Site.objects.create(trial=trial, facility_en=f"Hospital {n}", city_en="Busan", country_en="Korea, Republic of")
+        trial.sources.create(name=f"Copy {n}", status=Trial.Status.RECRUITING, covers_en="status")
         FAQ.objects.create(trial=trial, key=f"extra-{trial.pk}-{n}", question_en=f"Question {n}?", answer_en="Answer.")
         Criterion.objects.create(trial=trial, key=f"extra-{n}", kind=Criterion.Kind.EXCLUSION, text_en=f"Rule {n}")
         group = TreatmentGroup.objects.create(trial=trial, key=f"extra-{n}", name_en=f"Group {n}")
@@ -169,12 +233,13 @@ def count_queries(client, url) -> int:
 
 # The number of queries each page makes, asserted exactly so a change is noticed.
 EXPECTED_QUERIES = {
-    "/": 3,
-    "/trials/": 4,
-    "/trials/NCT06516679/": 13,
+    "/": 4,
+    "/trials/": 5,
+    "/trials/NCT06516679/": 14,
     "/faq/": 3,
     "/glossary/": 3,
     "/privacy/": 1,
+    "/about/": 5,
 }
 
 

@@ -1,12 +1,17 @@
 """The registry importer: `manage.py import_trials`."""
 
 import copy
+import datetime
 import http.server
+import io
 import json
+import re
 import socket
 import threading
+from pathlib import Path
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 
 from trials import registry
@@ -42,10 +47,10 @@ def test_import_creates_trials_and_their_sponsor_sites():
     assert infant.brief_title == "Efficacy of Risk-Stratified Treatment in Newly Diagnosed Infant Leukemia"
     assert infant.phases == ["PHASE2"]
     assert infant.maximum_age == "2 Years"
-    assert infant.age_under_months == 36
-    assert infant.registry_checked_at is not None
+    assert infant.max_age_months == 24
+    assert infant.sponsor_en == "Yonsei University"
     site = infant.sites.get()
-    assert (site.facility_en, site.city_en, site.country) == ("Severance Hospital", "Seoul", "Korea, Republic of")
+    assert (site.facility_en, site.city_en, site.country_en) == ("Severance Hospital", "Seoul", "Korea, Republic of")
     assert site.latitude == pytest.approx(37.5622)
     assert site.team_email.endswith("@example.org")
 
@@ -53,7 +58,8 @@ def test_import_creates_trials_and_their_sponsor_sites():
     assert neuroblastoma.org_study_id == "2021-KY-126"
     assert neuroblastoma.start_date == "2022-08"
     assert neuroblastoma.completion_date == "2027-03-01"
-    assert neuroblastoma.age_under_months == 19 * 12
+    assert (neuroblastoma.start_date_type, neuroblastoma.completion_date_type) == ("ESTIMATED", "ESTIMATED")
+    assert neuroblastoma.max_age_months == 18 * 12
     assert neuroblastoma.sites.get().city_en == "Guangzhou"
 
 
@@ -65,6 +71,60 @@ def test_import_is_idempotent():
     call_command("import_trials", *FILES, verbosity=0)
     assert list(Trial.objects.values().order_by("nct_id")) == before
     assert list(Site.objects.values().order_by("pk")) == sites_before
+
+
+def dumpdata() -> str:
+    out = io.StringIO()
+    call_command("dumpdata", "trials.trial", "trials.site", indent=1, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_importing_the_shipped_files_twice_moves_no_date(tmp_path):
+    """The dumpdata of trials and sites is byte-for-byte the same after a second import, a day later."""
+    call_command("import_trials", "--compiled-on=2026-11-21", *FILES, verbosity=0)
+    before = dumpdata()
+    with time_machine.travel(datetime.datetime(2027, 1, 2, tzinfo=datetime.UTC)):
+        call_command("import_trials", "--compiled-on=2026-11-21", *FILES, verbosity=0)
+    assert dumpdata() == before
+    assert "2026-11-21" in before  # the day the files were compiled, and no other date of ours
+
+
+def test_the_shipped_record_files_carry_no_date_the_facts_do_not_give():
+    """Only the dates in ../shared/trials/facts.md: NCT05303727's four registry dates, and none for NCT06516679."""
+    known = {"2022-03-31", "2022-08", "2027-03-01", "2022-07-01"}
+    for path in FILES:
+        text = Path(path).read_text()
+        dates = set(re.findall(r"\b\d{4}-\d{2}(?:-\d{2})?\b", text))
+        assert dates <= known, f"{path}: {dates - known}"
+        assert "versionHolder" not in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("how", "source", "fetched_on", "compiled_on"),
+    [
+        ("compiled", "compiled", None, datetime.date(2026, 11, 21)),
+        ("download", "registry_file", datetime.date(2025, 6, 30), None),
+        ("download-without-version", "registry_file", None, None),
+        ("unknown-file", "file", None, None),
+    ],
+)
+def test_each_trial_records_where_its_facts_came_from(tmp_path, how, source, fetched_on, compiled_on):
+    study = record()
+    if how == "download":
+        study["derivedSection"] = {"miscInfoModule": {"versionHolder": "2025-06-30"}}
+    if how == "unknown-file":
+        del study["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]
+    options = ["--compiled-on=2026-11-21"] if how == "compiled" else []
+    call_command("import_trials", *options, write(tmp_path, "one.json", study), verbosity=0)
+    trial = Trial.objects.get(nct_id="NCT01234567")
+    assert (trial.facts_source, trial.facts_fetched_on, trial.facts_compiled_on) == (source, fetched_on, compiled_on)
+
+
+def test_a_bad_compiled_on_date_is_refused():
+    with pytest.raises(CommandError, match="2026-11-21"):
+        call_command("import_trials", "--compiled-on", "21/11/2026", *FILES, verbosity=0)
 
 
 @pytest.mark.django_db
@@ -212,18 +272,30 @@ def registry_server():
 @pytest.mark.django_db
 def test_fetch_downloads_and_imports_the_live_record(monkeypatch, registry_server):
     monkeypatch.setattr(registry, "API_URL", registry_server)
-    call_command("import_trials", fetch=["nct05303727"], verbosity=0)
+    with time_machine.travel(datetime.datetime(2026, 12, 3, 10, tzinfo=datetime.UTC)):
+        call_command("import_trials", fetch=["nct05303727"], verbosity=0)
     trial = Trial.objects.get(nct_id="NCT05303727")
     assert trial.registry_source.startswith("http://127.0.0.1")
+    assert trial.facts_source == "registry"
+    assert trial.facts_fetched_on == datetime.date(2026, 12, 3)
+    assert trial.last_update_posted == "2022-07-01"
     with pytest.raises(CommandError, match="answered 404"):
         call_command("import_trials", fetch=["NCT00000000"], verbosity=0)
 
 
-def test_registry_ages_become_months():
-    from trials.models.content import registry_age_to_months
-
-    assert registry_age_to_months("2 Years", upper=True) == 36
-    assert registry_age_to_months("18 Years", upper=True) == 228
-    assert registry_age_to_months("6 Months", upper=True) == 7
-    assert registry_age_to_months("1 Year", upper=False) == 12
-    assert registry_age_to_months("N/A", upper=True) is None
+@pytest.mark.parametrize(
+    ("text", "upper", "months"),
+    [
+        ("2 Years", True, 24),  # a child of 35 months is older than "2 years and younger"
+        ("18 Years", True, 216),
+        ("6 Months", True, 6),
+        ("1 Year", False, 12),
+        ("4 Weeks", True, 0),  # 28 days: not yet a whole month
+        ("6 Weeks", False, 2),  # 42 days: a child of 1 month (30 days) may be too young
+        ("30 Days", True, 0),
+        ("N/A", True, None),
+        ("", False, None),
+    ],
+)
+def test_registry_ages_become_months_without_rounding_a_bound_outwards(text, upper, months):
+    assert registry.registry_age_to_months(text, upper=upper) == months

@@ -7,12 +7,17 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
+from pypinyin import lazy_pinyin
 
 from trials import structured_data
 from trials.cache import cached_page
 from trials.forms.trials import TrialFilterForm
-from trials.models import FAQ, Criterion, GlossaryTerm, Site, TreatmentGroup, TreatmentStep, Trial
+from trials.models import FAQ, Criterion, GlossaryTerm, Site, TreatmentGroup, TreatmentStep, Trial, TrialSource
+
+# What a trial card shows: its review records, and its sources (a disputed status names them).
+CARD_PREFETCH = ("reviews", "sources")
 
 
 def csrf_failure(request, reason=""):
@@ -29,7 +34,7 @@ def healthz(request):
 
 @require_GET
 def robots_txt(request):
-    sitemap_url = request.build_absolute_uri(reverse("django.contrib.sitemaps.views.sitemap"))
+    sitemap_url = settings.SITE_URL + reverse("django.contrib.sitemaps.views.sitemap")
     lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /api/", "", f"Sitemap: {sitemap_url}"]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
 
@@ -40,7 +45,7 @@ def favicon(request):
 
 @cached_page
 def home(request):
-    trials = Trial.objects.published().prefetch_related("reviews")
+    trials = Trial.objects.published().prefetch_related(*CARD_PREFETCH)
     return render(request, "trials/home.html", {"trials": trials})
 
 
@@ -56,9 +61,7 @@ def trial_list(request):
         key=lambda item: item[1],
     )
     form = TrialFilterForm(request.GET or None, conditions=conditions)
-    trials = (
-        form.filter(published).prefetch_related("reviews") if request.GET else published.prefetch_related("reviews")
-    )
+    trials = (form.filter(published) if request.GET else published).prefetch_related(*CARD_PREFETCH)
     return render(request, "trials/trial_list.html", {"form": form, "trials": trials, "filtered": bool(request.GET)})
 
 
@@ -66,7 +69,7 @@ def trial_list(request):
 def trial_detail(request, nct_id):
     reviewed = Prefetch("reviews")
     queryset = Trial.objects.published().prefetch_related(
-        reviewed,
+        *CARD_PREFETCH,
         Prefetch("sites", queryset=Site.objects.active().prefetch_related(reviewed)),
         Prefetch("criteria", queryset=Criterion.objects.prefetch_related(reviewed)),
         Prefetch("faqs", queryset=FAQ.objects.published().prefetch_related(reviewed)),
@@ -85,7 +88,7 @@ def trial_detail(request, nct_id):
     criteria = trial.criteria.all()
     sites = trial.sites.all()
     faqs = trial.faqs.all()
-    json_ld = [structured_data.medical_trial(trial, url=request.build_absolute_uri(), sites=sites)]
+    json_ld = [structured_data.medical_trial(trial, sites=sites)]
     if faqs:
         json_ld.append(structured_data.faq_page(faqs))
     context = {
@@ -111,9 +114,17 @@ def faq(request):
     return render(request, "trials/faq.html", context)
 
 
+def reading_order(text: str) -> list[str]:
+    """How a reader of the page's language looks a word up: Chinese by pinyin, Korean by
+    its syllables (their code points are in 가나다 order), English alphabetically."""
+    if (get_language() or "").startswith("zh"):
+        return [syllable.casefold() for syllable in lazy_pinyin(text)]
+    return [text.casefold()]
+
+
 @cached_page
 def glossary(request):
-    terms = sorted(GlossaryTerm.objects.prefetch_related("reviews"), key=lambda term: term.term.casefold())
+    terms = sorted(GlossaryTerm.objects.prefetch_related("reviews"), key=lambda term: reading_order(term.term))
     return render(request, "trials/glossary.html", {"terms": terms})
 
 
@@ -124,4 +135,6 @@ def privacy(request):
 
 @cached_page
 def about(request):
-    return render(request, "trials/about.html")
+    sources = Prefetch("sources", queryset=TrialSource.objects.prefetch_related("reviews"))
+    trials = Trial.objects.published().prefetch_related("reviews", sources)
+    return render(request, "trials/about.html", {"trials": trials})

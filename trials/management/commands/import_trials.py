@@ -1,3 +1,6 @@
+import argparse
+import datetime
+
 from django.core.management.base import BaseCommand, CommandError
 
 from trials import registry
@@ -12,8 +15,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="*", help="JSON record files")
         parser.add_argument("--fetch", nargs="+", metavar="NCT_ID", default=[], help="download these live records")
+        parser.add_argument(
+            "--compiled-on",
+            type=compiled_date,
+            metavar="YYYY-MM-DD",
+            help=(
+                "the files were compiled by hand from public copies of the registry record on this day, "
+                "and have not been checked against ClinicalTrials.gov (the pages say so)"
+            ),
+        )
 
-    def handle(self, *args, files, fetch, **options):
+    def handle(self, *args, files, fetch, compiled_on=None, **options):
         if not files and not fetch:
             raise CommandError("Name at least one record file, or use --fetch NCT01234567.")
         records = []
@@ -26,10 +38,17 @@ class Command(BaseCommand):
             raise CommandError(f"Nothing was imported. {error}") from None
         except ConnectionError as error:
             raise CommandError(f"Nothing was imported. {error}") from None
-        report = registry.trials_import(records=records)
+        report = registry.trials_import(records=records, compiled_on=compiled_on)
         if options["verbosity"]:
             self.stdout.write(
                 f"Trials: {len(report.created)} new, {len(report.updated)} updated. "
                 f"Sites: {report.sites_created} new, {report.sites_updated} updated, "
                 f"{report.sites_deactivated} no longer listed."
             )
+
+
+def compiled_date(value: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"needs a date such as 2026-11-21, not {value!r}") from None
