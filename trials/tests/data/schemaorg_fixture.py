@@ -38,8 +38,10 @@ def short(uri: str) -> str:
 
 
 def main(types_csv: str, properties_csv: str, release: str) -> None:
-    types = {short(row["id"]): row for row in csv.DictReader(open(types_csv, encoding="utf-8"))}
-    properties = {short(row["id"]): row for row in csv.DictReader(open(properties_csv, encoding="utf-8"))}
+    with open(types_csv, encoding="utf-8") as f:
+        types = {short(row["id"]): row for row in csv.DictReader(f)}
+    with open(properties_csv, encoding="utf-8") as f:
+        properties = {short(row["id"]): row for row in csv.DictReader(f)}
     fixture = {
         "release": release,
         "source": "https://github.com/schemaorg/schemaorg/tree/main/data/releases/" + release,
