@@ -105,3 +105,29 @@ def status_claim(source) -> str:
     else:
         pattern = gettext("%(source)s: %(status)s")
     return mark_safe(escape(pattern) % values)  # noqa: S308 (the pattern and every value are escaped)
+
+
+@register.simple_tag
+def provenance(trial) -> str:
+    """Where the trial's registry facts came from and when, in one or two sentences: only real dates."""
+    long_date = lambda value: formats.date_format(value, "DATE_FORMAT")  # noqa: E731
+    updated = registry_date(trial.last_update_posted)
+    if trial.from_registry_itself:
+        fetched = long_date(trial.facts_fetched_on) if trial.facts_fetched_on else ""
+        if updated and fetched:
+            text = gettext("From ClinicalTrials.gov. Record last updated %(updated)s; fetched %(fetched)s.")
+        elif updated:
+            text = gettext("From ClinicalTrials.gov. Record last updated %(updated)s.")
+        elif fetched:
+            text = gettext("From ClinicalTrials.gov. Fetched %(fetched)s.")
+        else:
+            text = gettext("From ClinicalTrials.gov.")
+        return text % {"updated": updated, "fetched": fetched}
+    if trial.facts_source == trial.FactsSource.COMPILED:
+        if trial.facts_compiled_on:
+            return gettext(
+                "Compiled from public copies of the registry record on %(date)s. "
+                "Not yet checked against ClinicalTrials.gov."
+            ) % {"date": long_date(trial.facts_compiled_on)}
+        return gettext("Compiled from public copies of the registry record. Not yet checked against ClinicalTrials.gov.")
+    return gettext("From a saved copy of the registry record. Not yet checked against ClinicalTrials.gov.")

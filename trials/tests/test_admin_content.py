@@ -1,7 +1,10 @@
 """Staff keep the content true in the admin: read-only registry facts, grades, reviews, history."""
 
+from html.parser import HTMLParser
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from reversion.models import Version
 
 from trials.models import FAQ, FieldReview, Trial
@@ -21,10 +24,77 @@ def test_registry_facts_are_read_only_and_plain_text_is_editable(client, trials_
     html = client.get(f"/admin/trials/trial/{trial.pk}/change/").content.decode()
     for editable in ("summary_en", "summary_ko", "summary_zh_hans", "involvement_en", "plain_title_ko"):
         assert f'name="{editable}"' in html
-    for read_only in ("brief_title", "overall_status", "phases", "maximum_age", "sponsor"):
+    for read_only in ("brief_title", "overall_status", "phases", "maximum_age", "sponsor_en", "facts_source"):
         assert f'name="{read_only}"' not in html
+    # The registry names the sponsor in English; staff keep its Korean and Chinese names.
+    for local in ("sponsor_ko", "sponsor_zh_hans", "age_rule_ko", "risks_en"):
+        assert f'name="{local}"' in html
     assert "Registry facts (read-only" in html
     assert "Reading grade" in html and "(target 7.0 or lower)" in html
+
+
+class FormValues(HTMLParser):
+    """The values a browser would send back for the first <form method="post"> on an admin page."""
+
+    def __init__(self):
+        super().__init__()
+        self.values, self.select, self.textarea = {}, None, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        name = attrs.get("name")
+        if tag == "input" and name and attrs.get("type") not in ("submit", "checkbox", "radio", "file"):
+            self.values[name] = attrs.get("value") or ""
+        elif tag == "input" and name and attrs.get("type") in ("checkbox", "radio") and "checked" in attrs:
+            self.values[name] = attrs.get("value", "on")
+        elif tag == "select" and name:
+            self.select = name
+            self.values.setdefault(name, "")
+        elif tag == "option" and self.select and "selected" in attrs:
+            self.values[self.select] = attrs.get("value", "")
+        elif tag == "textarea" and name:
+            self.textarea = name
+            self.values[name] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self.select = None
+        if tag == "textarea":
+            self.textarea = None
+
+    def handle_data(self, data):
+        if self.textarea:
+            self.values[self.textarea] += data
+
+
+@pytest.mark.django_db
+def test_staff_record_a_disagreement_between_sources_in_the_admin(client, trials_data, staff_user):
+    """A copy that gives another status makes NCT05303727's status "not confirmed" on every page."""
+    client.force_login(staff_user)
+    trial = Trial.objects.get(nct_id="NCT05303727")
+    url = f"/admin/trials/trial/{trial.pk}/change/"
+    parser = FormValues()
+    parser.feed(client.get(url).content.decode())
+    data = {key: value.removeprefix("\n") for key, value in parser.values.items()}
+    row = int(data["sources-TOTAL_FORMS"])
+    data.update(
+        {
+            "sources-TOTAL_FORMS": str(row + 1),
+            f"sources-{row}-name": "A newer copy",
+            f"sources-{row}-seen_on": "2026-10-02",
+            f"sources-{row}-status": "RECRUITING",
+            f"sources-{row}-covers_en": "status",
+            f"sources-{row}-order": "9",
+        }
+    )
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    trial.refresh_from_db()
+    assert trial.status_disputed
+    cache.clear()
+    html = client.get("/zh-hans/trials/NCT05303727/").content.decode()
+    assert "招募状态未确认：各来源说法不一" in html
+    assert "A newer copy" in html and "2026年10月2日" in html
 
 
 @pytest.mark.django_db

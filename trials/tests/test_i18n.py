@@ -435,3 +435,45 @@ def test_the_study_teams_copy_is_in_the_sites_language(nct_id, team_language):
         stated = translation.gettext("English")
     assert stated in email.body
     assert not english_leftovers(email.body)
+
+
+# --- local names and disputed facts, in the reader's language ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "trial", "names"),
+    [
+        ("ko", "NCT06516679", ["세브란스병원", "연세대학교", "대한민국 서울특별시 서대문구 연세로 50-1 (03722)", "연구 주관 기관"]),
+        ("zh-hans", "NCT06516679", ["延世大学", "韩国首尔特别市西大门区延世路50-1（03722）", "申办方"]),
+        ("ko", "NCT05303727", ["중산대학교 쑨이셴기념병원", "중국 광둥성 광저우시 웨슈구 옌장시루 107 (510120)"]),
+        (
+            "zh-hans",
+            "NCT05303727",
+            ["中山大学孙逸仙纪念医院", "中国广东省广州市越秀区沿江西路107号（510120）", "试验分期", "II期", "申办方"],
+        ),
+    ],
+)
+def test_hospital_sponsor_and_address_are_written_as_local_readers_write_them(client, code, trial, names):
+    html = get(client, f"{PREFIX[code]}/trials/{trial}/").content.decode()
+    for name in names:
+        assert name in html, name
+    # Not the English forms, and never the trial phase labelled as a tumour stage.
+    text = VisibleText.of(html)
+    for english in ("Korea, Republic of", "Yuexiu District", "Yonsei University", "Sun Yat-Sen Memorial"):
+        assert english not in text, english
+    assert "分期：2期" not in text
+
+
+@pytest.mark.parametrize(
+    ("code", "disputed", "claim"),
+    [
+        ("en", "Status not confirmed: the sources disagree", "TrialX (dated 17 July 2025): Recruiting"),
+        ("ko", "모집 상태 확인 안 됨: 출처마다 내용이 달라요", "TrialX (2025년 7월 17일 날짜): 모집 중"),
+        ("zh-hans", "招募状态未确认：各来源说法不一", "TrialX（日期为2025年7月17日）：招募中"),
+    ],
+)
+def test_a_disputed_status_is_shown_as_disputed_in_every_language(client, code, disputed, claim):
+    for page in ("/", "/trials/", "/trials/NCT06516679/", "/trials/?recruiting=on"):
+        text = re.sub(r"<[^>]+>", "", get(client, PREFIX[code] + page).content.decode())
+        assert disputed in text, page
+        assert claim in text, page

@@ -83,7 +83,7 @@ def test_a_record_fetched_live_says_when_it_was_updated_and_fetched(client):
         facts_compiled_on=None,
     )
     text = " ".join(unescape(strip_tags(get(client, "/trials/NCT05303727/").content.decode())).split())
-    assert "From ClinicalTrials.gov. Record last updated 1 July 2022. Fetched 3 December 2026." in text
+    assert "From ClinicalTrials.gov. Record last updated 1 July 2022; fetched 3 December 2026." in text
     assert "Facts from the registry record" in text
     assert "copies" not in text.split("Facts from the registry record")[1].split("What we do not know")[0]
 

@@ -18,8 +18,8 @@ def test_textstat_works_offline_and_measures_grade():
     assert readability.grade("We stop. You go.") < readability.grade(text)
 
 
-@pytest.mark.parametrize("field", ["summary", "involvement"])
-def test_trial_summaries_and_what_taking_part_involves_read_at_grade_7_or_lower(field):
+@pytest.mark.parametrize("field", ["summary", "involvement", "risks"])
+def test_trial_summaries_what_taking_part_involves_and_risks_read_at_grade_7_or_lower(field):
     trials = list(Trial.objects.published())
     assert trials
     for trial in trials:
