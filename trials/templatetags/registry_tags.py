@@ -129,5 +129,7 @@ def provenance(trial) -> str:
                 "Compiled from public copies of the registry record on %(date)s. "
                 "Not yet checked against ClinicalTrials.gov."
             ) % {"date": long_date(trial.facts_compiled_on)}
-        return gettext("Compiled from public copies of the registry record. Not yet checked against ClinicalTrials.gov.")
+        return gettext(
+            "Compiled from public copies of the registry record. Not yet checked against ClinicalTrials.gov."
+        )
     return gettext("From a saved copy of the registry record. Not yet checked against ClinicalTrials.gov.")

@@ -45,9 +45,7 @@ def main(types_csv: str, properties_csv: str, release: str) -> None:
     fixture = {
         "release": release,
         "source": "https://github.com/schemaorg/schemaorg/tree/main/data/releases/" + release,
-        "types": {
-            name: sorted(short(p) for p in types[name]["properties"].split(",") if p.strip()) for name in TYPES
-        },
+        "types": {name: sorted(short(p) for p in types[name]["properties"].split(",") if p.strip()) for name in TYPES},
         "enumerations": {
             name: sorted(key for key, row in types.items() if short(row["enumerationtype"]) == name)
             for name in ENUMERATIONS
