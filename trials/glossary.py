@@ -12,6 +12,9 @@ from django.utils.html import escape
 
 from trials.models import GlossaryTerm
 
+HANGUL_SYLLABLES = "\uac00-\ud7a3"
+HANGUL = re.compile(f"[{HANGUL_SYLLABLES}]")
+
 
 @dataclass
 class PageGlossary:
@@ -31,9 +34,16 @@ class PageGlossary:
         if not forms:
             return cls(terms, None, form_to_slug)
         # Acronyms such as ALL match only in capitals ("all" is a common word);
-        # other forms match in any case. Latin forms must stand as whole words;
-        # Korean and Chinese words take endings directly, so they need no boundary.
-        alternatives = [re.escape(escape(f)) if f.isupper() else f"(?i:{re.escape(escape(f))})" for f in forms]
+        # other forms match in any case. Latin forms must stand as whole words.
+        # Korean words take endings directly, so only their start needs a boundary:
+        # 위험군 is a word of its own, but not the end of 저위험군.
+        alternatives = []
+        for form in forms:
+            text = re.escape(escape(form))
+            text = text if form.isupper() else f"(?i:{text})"
+            if HANGUL.match(form):
+                text = f"(?<![{HANGUL_SYLLABLES}]){text}"
+            alternatives.append(text)
         pattern = re.compile(r"(?<![A-Za-z0-9])(" + "|".join(alternatives) + r")(?![A-Za-z0-9])")
         return cls(terms, pattern, form_to_slug)
 

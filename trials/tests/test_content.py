@@ -84,3 +84,30 @@ def test_a_second_load_fills_nothing(trials_data):
     report = content_load()
     assert report.filled == 0
     assert report.created == {}
+
+
+@pytest.mark.django_db
+def test_a_korean_term_links_as_a_whole_word_never_as_the_end_of_another(trials_data):
+    from django.utils import translation
+
+    from trials.glossary import PageGlossary
+
+    with translation.override("ko"):
+        glossary = PageGlossary.load()
+        assert "term" not in glossary.link("저위험군 아기는")
+        assert 'class="term"' in PageGlossary.load().link("위험군에 따라")
+
+
+@pytest.mark.django_db
+def test_the_chinese_glossary_is_in_pinyin_order(client, trials_data):
+    import re
+
+    from pypinyin import lazy_pinyin
+
+    html = client.get("/zh-hans/glossary/").content.decode().split('class="glossary"')[1].split("</dl>")[0]
+    terms = re.findall(r'<dt id="[^"]+">(.*?)</dt>', html, re.S)
+    plain = [re.sub(r"<[^>]+>", "", term).strip() for term in terms]
+    assert len(plain) > 20
+    keys = [[syllable.casefold() for syllable in lazy_pinyin(term)] for term in plain]
+    assert keys == sorted(keys)
+    assert keys != sorted(keys, key=lambda k: "".join(k)[::-1])  # not trivially sorted
