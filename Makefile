@@ -52,7 +52,7 @@ SHIPPED_RECORDS_COMPILED_ON := 2026-11-21
 # Registry facts from the shipped record files, then the plain-language content.
 # Both are idempotent: a second run changes nothing that staff edited.
 data: migrate
-	$(PY) manage.py import_trials --compiled-on $(SHIPPED_RECORDS_COMPILED_ON) trials/data/registry/*.json
+	$(PY) manage.py import_trials --publish --compiled-on $(SHIPPED_RECORDS_COMPILED_ON) trials/data/registry/*.json
 	$(PY) manage.py load_content
 
 run: translations data

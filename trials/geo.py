@@ -48,6 +48,20 @@ COUNTRY_ALIASES = {
     "중국": "CN",
     "中国": "CN",
     "中國": "CN",
+    # ClinicalTrials.gov writes some countries by their ISO 3166 names.
+    "korea,republicof": "KR",
+    "korea,democraticpeoplesrepublicof": "KP",
+    "iran,islamicrepublicof": "IR",
+    "russianfederation": "RU",
+    "turkiye": "TR",
+    "taiwan,provinceofchina": "TW",
+    "moldova,republicof": "MD",
+    "tanzania,unitedrepublicof": "TZ",
+    "congo,thedemocraticrepublicofthe": "CD",
+    "laopeoplesdemocraticrepublic": "LA",
+    "syrianarabrepublic": "SY",
+    "unitedstatesofamerica": "US",
+    "hongkong": "HK",
 }
 # Administrative endings that GeoNames often leaves off ("부산광역시" -> "부산").
 NAME_SUFFIXES = (
@@ -357,6 +371,20 @@ def resolve_place(text: str) -> Resolution:
     return Resolution("ambiguous", query, candidates=tuple(hits[:MAX_CANDIDATES]))
 
 
+def place_of(*, city: str, state: str = "", country: str = "") -> Place | None:
+    """Where a registry location without coordinates most likely is: the biggest place of that
+    name in its country. None when the city or the country cannot be found: never a guess
+    in another country."""
+    if not city:
+        return None
+    index = place_index()
+    code = index.country_keys.get(name_key(country)) if country else None
+    if country and code is None:
+        return None
+    hits = [place for place in index._search_name(city) if code is None or place.country_code == code]
+    return max(hits, key=lambda place: place.population, default=None)
+
+
 def choose_among(hits: list[Place]) -> list[Place]:
     """The places worth offering, biggest first.
 
@@ -429,7 +457,8 @@ def nearest_sites(queryset, *, latitude: float, longitude: float, limit: int = 2
     Sites without coordinates come last, with distance_km None.
     """
     with_point = queryset.filter(latitude__isnull=False, longitude__isnull=False)
-    radius = start_km
+    # A trial with few sites needs no search: measure them all at once.
+    radius = start_km if with_point[: limit + 1].count() > limit else HALF_CIRCUMFERENCE_KM
     while True:
         covers_globe = radius >= HALF_CIRCUMFERENCE_KM
         candidates = (

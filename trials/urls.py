@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("trials/", views.trial_list, name="trial_list"),
     path("trials/<str:nct_id>/", views.trial_detail, name="trial_detail"),
+    path("trials/<str:nct_id>/sites/", views.trial_sites, name="trial_sites"),
     path("screen/", screening_views.screen, name="screen"),
     path("trials/<str:nct_id>/screen/", screening_views.trial_screen, name="trial_screen"),
     path("trials/<str:nct_id>/contact/", contact_views.contact, name="trial_contact"),

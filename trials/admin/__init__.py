@@ -1,9 +1,9 @@
 """The Django admin: content (staff), screening rules, and the study-team inbox."""
 
-from django.contrib import admin  # noqa: E402
-from django.utils.translation import gettext_lazy as _  # noqa: E402
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from trials.admin import content, messages, screening  # noqa: F401
+from trials.admin import content, messages, registry, screening  # noqa: F401
 
 admin.site.site_header = _("TrialFinder administration")
 admin.site.site_title = _("TrialFinder admin")

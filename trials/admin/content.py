@@ -8,17 +8,31 @@ each language, and can be marked reviewed. django-reversion keeps the history.
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
+from reversion import create_revision, set_comment, set_user
 from reversion.admin import VersionAdmin
 
-from trials import readability
-from trials.models import FAQ, FieldReview, GlossaryTerm, Site, TreatmentGroup, TreatmentStep, Trial, TrialSource
+from trials import readability, signals
+from trials.cache import bump_content_version
+from trials.models import (
+    FAQ,
+    FieldReview,
+    GlossaryTerm,
+    PendingChange,
+    Site,
+    TreatmentGroup,
+    TreatmentStep,
+    Trial,
+    TrialSource,
+)
 from trials.models.content import text_hash
 
 LANGUAGE_NAMES = dict(settings.LANGUAGES)
@@ -159,6 +173,7 @@ REGISTRY_FIELDS = (
     "masking",
     "primary_purpose",
     "enrollment",
+    "enrollment_type",
     "interventions",
     "primary_outcomes",
     "sex",
@@ -166,6 +181,7 @@ REGISTRY_FIELDS = (
     "maximum_age",
     "min_age_months",
     "max_age_months",
+    "eligibility_text",
     "start_date",
     "start_date_type",
     "primary_completion_date",
@@ -196,13 +212,82 @@ class TrialSourceInline(TranslationTabularInline):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
+class TrialForm(ReviewForm):
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("is_published"):
+            trial = self.instance
+            for name, value in cleaned.items():
+                if name.endswith(f"_{settings.LANGUAGE_CODE}"):
+                    setattr(trial, name, value)
+            missing = trial.missing_for_publishing()
+            if missing:
+                self.add_error(
+                    "is_published",
+                    _("A parent would see an empty page. Write these first: %(missing)s.")
+                    % {"missing": ", ".join(missing)},
+                )
+        return cleaned
+
+
 @admin.register(Trial)
 class TrialAdmin(ReviewedContentAdmin):
-    list_display = ("nct_id", "plain_title", "overall_status", "facts_source", "is_published")
-    list_filter = ("overall_status", "facts_source", "is_published", "condition_slug")
+    form = TrialForm
+    list_display = ("nct_id", "plain_title", "overall_status", "facts_source", "is_published", "pending_count")
+    list_filter = ("is_published", "overall_status", "facts_source", "condition_slug")
     search_fields = ("nct_id", "brief_title", "plain_title", "sponsor_en")
     readonly_fields = REGISTRY_FIELDS
     inlines = [TrialSourceInline, TreatmentGroupInline]
+    actions = ["publish", "unpublish"]
+
+    def get_queryset(self, request):
+        pending = Count("pending_changes", filter=Q(pending_changes__state=PendingChange.State.PENDING))
+        return super().get_queryset(request).annotate(pending=pending)
+
+    @admin.display(description=_("changes to review"), ordering="pending")
+    def pending_count(self, obj):
+        return obj.pending or "—"
+
+    @admin.action(description=_("Publish the selected trials"), permissions=["change"])
+    def publish(self, request, queryset):
+        published = 0
+        for trial in queryset.filter(is_published=False):
+            missing = trial.missing_for_publishing()
+            if missing:
+                self.message_user(
+                    request,
+                    _("%(trial)s was not published. Write these first: %(missing)s.")
+                    % {"trial": trial.nct_id, "missing": ", ".join(missing)},
+                    messages.ERROR,
+                )
+                continue
+            trial.is_published = True
+            with create_revision():
+                set_user(request.user)
+                set_comment(str(_("Published")))
+                trial.save(update_fields=["is_published"])
+            signals.announce_published(trial)
+            published += 1
+        if published:
+            self.message_user(
+                request,
+                ngettext("%(count)d trial published.", "%(count)d trials published.", published) % {"count": published},
+                messages.SUCCESS,
+            )
+
+    def save_model(self, request, obj, form, change):
+        was_published = change and Trial.objects.filter(pk=obj.pk, is_published=True).exists()
+        super().save_model(request, obj, form, change)
+        if obj.is_published and not was_published:
+            signals.announce_published(obj)
+
+    @admin.action(description=_("Hide the selected trials from parents"), permissions=["change"])
+    def unpublish(self, request, queryset):
+        hidden = queryset.filter(is_published=True).update(is_published=False)
+        bump_content_version()
+        self.message_user(
+            request, ngettext("%(count)d trial hidden.", "%(count)d trials hidden.", hidden) % {"count": hidden}
+        )
 
     def get_fieldsets(self, request, obj=None):
         plain = [f for f in super().get_fieldsets(request, obj)[0][1]["fields"] if f not in REGISTRY_FIELDS]
@@ -220,13 +305,23 @@ class TrialAdmin(ReviewedContentAdmin):
         return False
 
 
-SITE_REGISTRY_FIELDS = ("country_en", "state_en", "zip", "latitude", "longitude", "status", "from_registry")
+SITE_REGISTRY_FIELDS = (
+    "country_en",
+    "state_en",
+    "zip",
+    "latitude",
+    "longitude",
+    "location_approximate",
+    "status",
+    "from_registry",
+    "listed",
+)
 
 
 @admin.register(Site)
 class SiteAdmin(ReviewedContentAdmin):
-    list_display = ("facility", "city", "trial", "status", "team_email", "is_active")
-    list_filter = ("trial", "status", "is_active", "country_en")
+    list_display = ("name", "city", "trial", "status", "team_email", "team_email_verified", "listed", "is_active")
+    list_filter = ("team_email_verified", "listed", "is_active", "status", "country_en", "trial")
     search_fields = ("facility", "city", "team_email")
     filter_horizontal = ("coordinators",)
 

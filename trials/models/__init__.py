@@ -9,6 +9,7 @@ from trials.models.content import (
     Trial,
     TrialSource,
 )
+from trials.models.registry import PendingChange
 from trials.models.screening import Choice, Criterion, Question
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "Criterion",
     "FieldReview",
     "GlossaryTerm",
+    "PendingChange",
     "Question",
     "Site",
     "TreatmentGroup",

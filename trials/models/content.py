@@ -12,6 +12,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelatio
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -80,6 +81,31 @@ class ReviewedContent(models.Model):
         return review is not None and review.text_hash == text_hash(self.field_text(field, language))
 
 
+class RegistryStatus(models.TextChoices):
+    """ClinicalTrials.gov's recruitment statuses (API v2 overallStatus and location status), for trials and sites."""
+
+    NOT_YET_RECRUITING = "NOT_YET_RECRUITING", _("Not yet recruiting")
+    RECRUITING = "RECRUITING", _("Recruiting")
+    ENROLLING_BY_INVITATION = "ENROLLING_BY_INVITATION", _("Enrolling by invitation")
+    ACTIVE_NOT_RECRUITING = "ACTIVE_NOT_RECRUITING", _("Active, not recruiting")
+    SUSPENDED = "SUSPENDED", _("Suspended")
+    TERMINATED = "TERMINATED", _("Terminated")
+    COMPLETED = "COMPLETED", _("Completed")
+    WITHDRAWN = "WITHDRAWN", _("Withdrawn")
+    # Expanded access: a treatment offered outside a trial.
+    AVAILABLE = "AVAILABLE", _("Available")
+    NO_LONGER_AVAILABLE = "NO_LONGER_AVAILABLE", _("No longer available")
+    TEMPORARILY_NOT_AVAILABLE = "TEMPORARILY_NOT_AVAILABLE", _("Temporarily not available")
+    APPROVED_FOR_MARKETING = "APPROVED_FOR_MARKETING", _("Approved for marketing")
+    WITHHELD = "WITHHELD", _("Withheld")
+    UNKNOWN = "UNKNOWN", _("Unknown")
+
+    @classmethod
+    def may_enrol(cls) -> set[str]:
+        """Statuses under which a child could still join (unknown included: only the team can say)."""
+        return {cls.RECRUITING, cls.NOT_YET_RECRUITING, cls.ENROLLING_BY_INVITATION, cls.AVAILABLE, cls.UNKNOWN}
+
+
 class TrialQuerySet(models.QuerySet):
     def published(self):
         return self.filter(is_published=True)
@@ -103,17 +129,7 @@ class TrialQuerySet(models.QuerySet):
 
 
 class Trial(ReviewedContent):
-    class Status(models.TextChoices):
-        # The registry's own values (ClinicalTrials.gov API v2, overallStatus).
-        NOT_YET_RECRUITING = "NOT_YET_RECRUITING", _("Not yet recruiting")
-        RECRUITING = "RECRUITING", _("Recruiting")
-        ENROLLING_BY_INVITATION = "ENROLLING_BY_INVITATION", _("Enrolling by invitation")
-        ACTIVE_NOT_RECRUITING = "ACTIVE_NOT_RECRUITING", _("Active, not recruiting")
-        SUSPENDED = "SUSPENDED", _("Suspended")
-        TERMINATED = "TERMINATED", _("Terminated")
-        COMPLETED = "COMPLETED", _("Completed")
-        WITHDRAWN = "WITHDRAWN", _("Withdrawn")
-        UNKNOWN = "UNKNOWN", _("Unknown")
+    Status = RegistryStatus
 
     class FactsSource(models.TextChoices):
         # Where the registry facts on the page came from; the page says exactly this.
@@ -161,6 +177,7 @@ class Trial(ReviewedContent):
     masking = models.CharField(_("masking"), max_length=30, blank=True)
     primary_purpose = models.CharField(_("primary purpose"), max_length=30, blank=True)
     enrollment = models.PositiveIntegerField(_("enrollment"), null=True, blank=True)
+    enrollment_type = models.CharField(_("enrollment is"), max_length=10, choices=DateType.choices, blank=True)
     interventions = models.JSONField(_("interventions"), default=list, blank=True)
     primary_outcomes = models.JSONField(_("primary outcomes"), default=list, blank=True)
     sex = models.CharField(_("sex"), max_length=10, blank=True)
@@ -169,6 +186,8 @@ class Trial(ReviewedContent):
     # The same ages in whole months, both bounds inclusive ("2 Years" is 24 months).
     min_age_months = models.PositiveIntegerField(_("minimum age in months"), null=True, blank=True)
     max_age_months = models.PositiveIntegerField(_("maximum age in months"), null=True, blank=True)
+    # The registry's own eligibility criteria, as written there (English).
+    eligibility_text = models.TextField(_("eligibility criteria, as the registry writes them"), blank=True)
     start_date = models.CharField(_("start date"), max_length=10, blank=True)
     start_date_type = models.CharField(_("start date is"), max_length=10, choices=DateType.choices, blank=True)
     primary_completion_date = models.CharField(_("primary completion date"), max_length=10, blank=True)
@@ -206,8 +225,9 @@ class Trial(ReviewedContent):
     )
     status_note = models.TextField(_("note on the status"), blank=True)
     unknowns_note = models.TextField(_("what is not known"), blank=True)
-    is_published = models.BooleanField(_("published"), default=True)
-    order = models.PositiveSmallIntegerField(default=0)
+    # An imported trial is a draft until staff publish it (with its plain-language title and summary).
+    is_published = models.BooleanField(_("published"), default=False)
+    order = models.PositiveSmallIntegerField(_("order"), default=100)
 
     objects = TrialQuerySet.as_manager()
 
@@ -220,9 +240,12 @@ class Trial(ReviewedContent):
         return f"{self.nct_id}: {self.plain_title or self.brief_title}"
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("trial_detail", args=[self.nct_id])
+
+    def missing_for_publishing(self) -> list[str]:
+        """What a parent would miss on the public page: staff must write these first."""
+        needed = [("plain_title", _("plain-language title")), ("summary", _("summary"))]
+        return [str(label) for field, label in needed if not self.field_text(field, settings.LANGUAGE_CODE).strip()]
 
     @property
     def registry_url(self) -> str:
@@ -260,40 +283,52 @@ class Trial(ReviewedContent):
 
 class SiteQuerySet(models.QuerySet):
     def active(self):
-        return self.filter(is_active=True)
+        """Sites a guardian sees: active, and still listed by the registry when they came from it."""
+        return self.filter(is_active=True, listed=True)
 
 
 class Site(ReviewedContent):
     """A hospital where a trial runs, and the study team that answers messages there."""
 
-    class Status(models.TextChoices):
-        NOT_YET_RECRUITING = "NOT_YET_RECRUITING", _("Not yet recruiting")
-        RECRUITING = "RECRUITING", _("Recruiting")
-        ENROLLING_BY_INVITATION = "ENROLLING_BY_INVITATION", _("Enrolling by invitation")
-        ACTIVE_NOT_RECRUITING = "ACTIVE_NOT_RECRUITING", _("Active, not recruiting")
-        COMPLETED = "COMPLETED", _("Completed")
-        SUSPENDED = "SUSPENDED", _("Suspended")
-        TERMINATED = "TERMINATED", _("Terminated")
-        WITHDRAWN = "WITHDRAWN", _("Withdrawn")
-        UNKNOWN = "UNKNOWN", _("Unknown")
+    Status = RegistryStatus
 
     # Names and address parts as local readers write them, in each language.
     text_fields = ("facility", "street", "city", "state", "country")
 
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="sites")
     # Registry facts (contactsLocationsModule.locations), in English; staff add the other languages.
-    facility = models.CharField(_("hospital"), max_length=300)
-    city = models.CharField(_("city"), max_length=100)
+    # A site is one facility in one place: facility, city, state, postal code and country together.
+    # Many registry locations have no facility name; they are named by their city.
+    facility = models.CharField(_("hospital"), max_length=300, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
     state = models.CharField(_("state or province"), max_length=100, blank=True)
     zip = models.CharField(_("postal code"), max_length=20, blank=True)
-    country = models.CharField(_("country"), max_length=100)
+    country = models.CharField(_("country"), max_length=100, blank=True)
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    location_approximate = models.BooleanField(
+        _("place is approximate"),
+        default=False,
+        help_text=_("The registry gave no coordinates: the site is placed at the centre of its city."),
+    )
     status = models.CharField(_("recruiting status"), max_length=30, choices=Status.choices, default=Status.UNKNOWN)
-    from_registry = models.BooleanField(_("listed in the registry record"), default=False, editable=False)
+    from_registry = models.BooleanField(_("from the registry record"), default=False, editable=False)
+    listed = models.BooleanField(
+        _("listed in the registry record now"),
+        default=True,
+        help_text=_("Set by the importer: a site the record no longer lists is hidden until it is listed again."),
+    )
     # Staff-kept facts.
     street = models.CharField(_("street address"), max_length=300, blank=True)
     team_email = models.EmailField(_("study team email"), blank=True)
+    team_email_verified = models.BooleanField(
+        _("address confirmed by staff"),
+        default=False,
+        help_text=_(
+            "Guardians' messages go to this address only once staff have confirmed it. "
+            "An address from the registry is a suggestion until then."
+        ),
+    )
     local_language = models.CharField(
         _("study team's language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
@@ -317,11 +352,23 @@ class Site(ReviewedContent):
         indexes = [models.Index(fields=["trial", "latitude", "longitude"], name="site_trial_lat_lon")]
 
     def __str__(self):
-        return f"{self.facility}, {self.city}"
+        return f"{self.name}, {self.city}" if self.city and self.facility else str(self.name)
+
+    @property
+    def name(self) -> str:
+        """The hospital's name, or for a registry location without one, its place."""
+        if self.facility:
+            return self.facility
+        place = ", ".join(part for part in (self.city, self.country) if part)
+        return _("Study site in %(place)s") % {"place": place} if place else _("Study site")
 
     @property
     def is_recruiting(self) -> bool:
         return self.status == self.Status.RECRUITING
+
+    @property
+    def can_receive_messages(self) -> bool:
+        return bool(self.team_email) and self.team_email_verified
 
     def address_layout(self, language: str) -> list[tuple[tuple[str, ...], str, str]]:
         """How the reader's language writes a postal address: per line, the fields,
@@ -441,8 +488,6 @@ class GlossaryTerm(ReviewedContent):
         return self.term
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("glossary") + f"#{self.slug}"
 
     def match_forms(self) -> list[str]:

@@ -56,7 +56,7 @@ def _plain_static_storage(settings):
 
 def load_shipped_data():
     files = sorted(str(p) for p in REGISTRY_DIR.glob("*.json"))
-    call_command("import_trials", f"--compiled-on={SHIPPED_RECORDS_COMPILED_ON}", *files, verbosity=0)
+    call_command("import_trials", "--publish", f"--compiled-on={SHIPPED_RECORDS_COMPILED_ON}", *files, verbosity=0)
     call_command("load_content", verbosity=0)
 
 

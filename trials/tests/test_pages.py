@@ -233,9 +233,10 @@ def count_queries(client, url) -> int:
 
 # The number of queries each page makes, asserted exactly so a change is noticed.
 EXPECTED_QUERIES = {
-    "/": 4,
-    "/trials/": 5,
-    "/trials/NCT06516679/": 14,
+    "/": 5,
+    "/trials/": 6,
+    "/trials/NCT06516679/": 15,
+    "/trials/NCT06516679/sites/": 6,
     "/faq/": 3,
     "/glossary/": 3,
     "/privacy/": 1,

@@ -159,15 +159,15 @@ def test_import_reads_a_page_of_studies(tmp_path):
 
 
 @pytest.mark.django_db
-def test_a_site_the_registry_drops_stops_receiving_messages(tmp_path):
+def test_a_site_the_registry_drops_is_hidden_and_comes_back_when_listed_again(tmp_path):
     call_command("import_trials", write(tmp_path, "a.json", record()), verbosity=0)
-    assert Site.objects.get().is_active
-    call_command(
-        "import_trials",
-        write(tmp_path, "b.json", record(**{"protocolSection.contactsLocationsModule.locations": []})),
-        verbosity=0,
-    )
-    assert not Site.objects.get().is_active
+    assert Site.objects.active().count() == 1
+    dropped = record(**{"protocolSection.contactsLocationsModule.locations": []})
+    call_command("import_trials", write(tmp_path, "b.json", dropped), verbosity=0)
+    assert Site.objects.active().count() == 0
+    assert Site.objects.get().listed is False
+    call_command("import_trials", write(tmp_path, "a.json", record()), verbosity=0)
+    assert Site.objects.active().count() == 1
 
 
 @pytest.mark.parametrize(
@@ -193,7 +193,7 @@ def test_a_site_the_registry_drops_stops_receiving_messages(tmp_path):
             "protocolSection.contactsLocationsModule.locations[0].geoPoint.lat",
         ),
         (
-            record(**{"protocolSection.contactsLocationsModule.locations.0.city": None}),
+            record(**{"protocolSection.contactsLocationsModule.locations.0.city": 5}),
             "protocolSection.contactsLocationsModule.locations[0].city",
         ),
         (record(**{"protocolSection.statusModule.startDateStruct.date": "August 2022"}), "startDateStruct.date"),
@@ -235,7 +235,7 @@ def closed_port() -> int:
 @pytest.mark.django_db
 def test_fetch_offline_fails_with_a_clear_message(monkeypatch):
     # Nothing listens on this port: the same failure as a machine with no network.
-    monkeypatch.setattr(registry, "API_URL", f"http://127.0.0.1:{closed_port()}/api/v2/studies/{{nct_id}}")
+    monkeypatch.setattr(registry.records, "API_URL", f"http://127.0.0.1:{closed_port()}/api/v2/studies/{{nct_id}}")
     with pytest.raises(CommandError, match="Could not reach ClinicalTrials.gov.*offline"):
         call_command("import_trials", fetch=["NCT06516679"], verbosity=0)
     assert not Trial.objects.exists()
@@ -271,7 +271,7 @@ def registry_server():
 
 @pytest.mark.django_db
 def test_fetch_downloads_and_imports_the_live_record(monkeypatch, registry_server):
-    monkeypatch.setattr(registry, "API_URL", registry_server)
+    monkeypatch.setattr(registry.records, "API_URL", registry_server)
     with time_machine.travel(datetime.datetime(2026, 12, 3, 10, tzinfo=datetime.UTC)):
         call_command("import_trials", fetch=["nct05303727"], verbosity=0)
     trial = Trial.objects.get(nct_id="NCT05303727")

@@ -10,6 +10,7 @@ from trials.views.pages import (
     robots_txt,
     trial_detail,
     trial_list,
+    trial_sites,
 )
 
 __all__ = [
@@ -24,4 +25,5 @@ __all__ = [
     "switch_language",
     "trial_detail",
     "trial_list",
+    "trial_sites",
 ]

@@ -2,11 +2,13 @@
 
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Prefetch
+from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 from pypinyin import lazy_pinyin
@@ -14,10 +16,16 @@ from pypinyin import lazy_pinyin
 from trials import structured_data
 from trials.cache import cached_page
 from trials.forms.trials import TrialFilterForm
+from trials.geo import nearest_sites, resolve_place
 from trials.models import FAQ, Criterion, GlossaryTerm, Site, TreatmentGroup, TreatmentStep, Trial, TrialSource
 
 # What a trial card shows: its review records, and its sources (a disputed status names them).
 CARD_PREFETCH = ("reviews", "sources")
+HOME_TRIALS = 10
+LIST_TRIALS = 20
+# A trial page shows this many sites; the sites page lists them all, a page at a time.
+NEAREST_SITES = 10
+SITES_PER_PAGE = 50
 
 
 def csrf_failure(request, reason=""):
@@ -43,26 +51,41 @@ def favicon(request):
     return HttpResponsePermanentRedirect(staticfiles_storage.url("img/favicon.svg"))
 
 
+def page_of(request, queryset, per_page: int):
+    """One page of a list; a page number out of range shows the nearest page that exists."""
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
 @cached_page
 def home(request):
-    trials = Trial.objects.published().prefetch_related(*CARD_PREFETCH)
-    return render(request, "trials/home.html", {"trials": trials})
+    trials = page_of(request, Trial.objects.published().prefetch_related(*CARD_PREFETCH), HOME_TRIALS)
+    return render(request, "trials/home.html", {"trials": trials, "count": trials.paginator.count})
+
+
+def condition_choices() -> list[tuple[str, str]]:
+    """The conditions of the published trials, each once, in the page's language (one query)."""
+    codes = [code.replace("-", "_") for code, _name in settings.LANGUAGES]
+    fields = [f"condition_label_{code}" for code in codes]
+    rows = Trial.objects.published().exclude(condition_slug="").values("condition_slug", *fields).distinct()
+    language = (get_language() or settings.LANGUAGE_CODE).replace("-", "_")
+    english = settings.LANGUAGE_CODE.replace("-", "_")
+    labels = {
+        (row["condition_slug"], row[f"condition_label_{language}"] or row[f"condition_label_{english}"]) for row in rows
+    }
+    return sorted(labels, key=lambda item: item[1])
 
 
 @cached_page
 def trial_list(request):
     published = Trial.objects.published()
-    conditions = sorted(
-        {
-            (t.condition_slug, t.condition_label)
-            for t in published.only("condition_slug", "condition_label")
-            if t.condition_slug
-        },
-        key=lambda item: item[1],
-    )
-    form = TrialFilterForm(request.GET or None, conditions=conditions)
-    trials = (form.filter(published) if request.GET else published).prefetch_related(*CARD_PREFETCH)
-    return render(request, "trials/trial_list.html", {"form": form, "trials": trials, "filtered": bool(request.GET)})
+    form = TrialFilterForm(request.GET or None, conditions=condition_choices())
+    trials = (form.filter(published) if form.is_bound else published).prefetch_related(*CARD_PREFETCH)
+    page = page_of(request, trials, LIST_TRIALS)
+    # The links to other pages keep the filters.
+    filters = request.GET.copy()
+    filters.pop("page", None)
+    context = {"form": form, "trials": page, "filtered": bool(filters), "filters": filters.urlencode()}
+    return render(request, "trials/trial_list.html", context)
 
 
 @cached_page
@@ -70,7 +93,6 @@ def trial_detail(request, nct_id):
     reviewed = Prefetch("reviews")
     queryset = Trial.objects.published().prefetch_related(
         *CARD_PREFETCH,
-        Prefetch("sites", queryset=Site.objects.active().prefetch_related(reviewed)),
         Prefetch("criteria", queryset=Criterion.objects.prefetch_related(reviewed)),
         Prefetch("faqs", queryset=FAQ.objects.published().prefetch_related(reviewed)),
         Prefetch(
@@ -86,7 +108,9 @@ def trial_detail(request, nct_id):
     if trial is None:
         raise Http404("No such trial")
     criteria = trial.criteria.all()
-    sites = trial.sites.all()
+    near = request.GET.get("near", "")[:200]
+    resolution = resolve_place(near)
+    sites = nearest_or_home_country(trial, resolution)
     faqs = trial.faqs.all()
     json_ld = [structured_data.medical_trial(trial, sites=sites)]
     if faqs:
@@ -97,10 +121,57 @@ def trial_detail(request, nct_id):
         "exclusions": [c for c in criteria if c.kind == Criterion.Kind.EXCLUSION],
         "groups": trial.treatment_groups.all(),
         "sites": sites,
+        "site_count": trial.sites.active().count(),
+        "resolution": resolution,
         "faqs": faqs,
         "json_ld": json_ld,
     }
     return render(request, "trials/trial_detail.html", context)
+
+
+def home_country_first(trial: Trial, sites):
+    """The trial's sites with the sponsor's own country first, then by country, city and name."""
+    sponsor_site = sites.filter(facility_en__iexact=trial.sponsor_en).values("country_en")[:1]
+    return sites.annotate(
+        abroad=Case(When(country_en__in=sponsor_site, then=Value(0)), default=Value(1), output_field=IntegerField())
+    ).order_by("abroad", "country_en", "city_en", "facility_en", "pk")
+
+
+def nearest_or_home_country(trial: Trial, resolution, limit: int = NEAREST_SITES) -> list[Site]:
+    """The sites a trial page shows: nearest to the guardian's place if they gave one, else the sponsor's
+    country first. Each has distance_km (None without a place)."""
+    active = trial.sites.active().prefetch_related("reviews")
+    if resolution.found:
+        return nearest_sites(active, latitude=resolution.latitude, longitude=resolution.longitude, limit=limit)
+    sites = list(home_country_first(trial, active)[:limit])
+    for site in sites:
+        site.distance_km = None
+    return sites
+
+
+@cached_page
+def trial_sites(request, nct_id):
+    """Every active site of a trial, a page at a time, searchable by city or hospital in any language."""
+    trial = Trial.objects.published().filter(nct_id=nct_id.upper()).first()
+    if trial is None:
+        raise Http404("No such trial")
+    query = " ".join(request.GET.get("q", "").split())[:100]
+    sites = trial.sites.active()
+    if query:
+        matches = Q()
+        for code, _name in settings.LANGUAGES:
+            suffix = code.replace("-", "_")
+            matches |= Q(**{f"city_{suffix}__icontains": query}) | Q(**{f"facility_{suffix}__icontains": query})
+        sites = sites.filter(matches)
+    page = page_of(request, home_country_first(trial, sites).prefetch_related("reviews"), SITES_PER_PAGE)
+    context = {
+        "trial": trial,
+        "sites": page,
+        "query": query,
+        "filters": urlencode({"q": query}) if query else "",
+        "total": trial.sites.active().count(),
+    }
+    return render(request, "trials/trial_sites.html", context)
 
 
 @cached_page

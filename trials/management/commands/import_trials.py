@@ -9,7 +9,8 @@ from trials import registry
 class Command(BaseCommand):
     help = (
         "Imports trials from ClinicalTrials.gov API v2 records: files holding one study, or a page "
-        '{"studies": [...]}, or with --fetch the live record. Staff-written content is never changed.'
+        '{"studies": [...]}, or with --fetch the live record. A new trial is a draft until staff publish it. '
+        "A published trial's differences wait in the admin for staff to accept. Staff-written content is never changed."
     )
 
     def add_arguments(self, parser):
@@ -24,8 +25,13 @@ class Command(BaseCommand):
                 "and have not been checked against ClinicalTrials.gov (the pages say so)"
             ),
         )
+        parser.add_argument(
+            "--publish",
+            action="store_true",
+            help="publish new trials at once (for scripted set-ups whose content is loaded too)",
+        )
 
-    def handle(self, *args, files, fetch, compiled_on=None, **options):
+    def handle(self, *args, files, fetch, compiled_on=None, publish=False, **options):
         if not files and not fetch:
             raise CommandError("Name at least one record file, or use --fetch NCT01234567.")
         records = []
@@ -38,13 +44,19 @@ class Command(BaseCommand):
             raise CommandError(f"Nothing was imported. {error}") from None
         except ConnectionError as error:
             raise CommandError(f"Nothing was imported. {error}") from None
-        report = registry.trials_import(records=records, compiled_on=compiled_on)
+        report = registry.trials_import(records=records, compiled_on=compiled_on, publish=publish)
         if options["verbosity"]:
             self.stdout.write(
-                f"Trials: {len(report.created)} new, {len(report.updated)} updated. "
+                f"Trials: {len(report.created)} new, {len(report.updated)} drafts updated, "
+                f"{len(report.published)} published. "
                 f"Sites: {report.sites_created} new, {report.sites_updated} updated, "
-                f"{report.sites_deactivated} no longer listed."
+                f"{report.sites_unlisted} no longer listed, {report.sites_placed} placed by their city."
             )
+            for nct_id, count in report.pending.items():
+                if count:
+                    self.stdout.write(
+                        f"{nct_id} is published: {count} change(s) wait for review in the admin (Registry changes)."
+                    )
 
 
 def compiled_date(value: str) -> datetime.date:

@@ -1,9 +1,9 @@
-"""Reads ClinicalTrials.gov API v2 study records and stores their facts.
+"""Reads ClinicalTrials.gov API v2 study records: files, API pages, or the live record.
 
-Only registry facts are written: the plain-language content that staff keep
-is never touched. Every record is read and checked before anything is written,
-and all writes happen in one transaction, so a malformed file leaves the
-database as it was.
+Every shape the API's data structure allows is read: locations without a
+facility name or coordinates, every status, actual and estimated dates, phase
+NA, files that start with a byte-order mark. A problem names the file and the
+JSON path of the field. Nothing here writes to the database (see changes.py).
 """
 
 import json
@@ -15,15 +15,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from django.db import transaction
-from django.utils import timezone, translation
-
 from trials.models import Site, Trial
 
 API_URL = "https://clinicaltrials.gov/api/v2/studies/{nct_id}?format=json"
 NCT_PATTERN = re.compile(r"^NCT\d{8}$")
 STATUSES = set(Trial.Status.values)
 SITE_STATUSES = set(Site.Status.values)
+
+
+class RecordVanished(ConnectionError):
+    """The registry answered, but has no such record (any more)."""
 
 
 class RecordError(Exception):
@@ -55,6 +56,8 @@ class TrialFacts:
     source: str = ""
     # The registry's own data version date, when the record carries one (a real download does).
     version_date: date | None = None
+    # Downloaded from the registry just now (import_trials --fetch, sync_registry --fetch).
+    fetched: bool = False
 
 
 AGE_PATTERN = re.compile(r"^\s*(\d+)\s*(year|month|week|day)s?\s*$", re.IGNORECASE)
@@ -138,6 +141,8 @@ def parse_study(study, source: str, path: str = "") -> TrialFacts:
     minimum_age = r.get(f"{p}.eligibilityModule.minimumAge", default="")
     maximum_age = r.get(f"{p}.eligibilityModule.maximumAge", default="")
     enrollment = r.get(f"{p}.designModule.enrollmentInfo.count", int)
+    if enrollment is not None and enrollment < 0:
+        raise r.error(f"{p}.designModule.enrollmentInfo.count", "cannot be below 0")
     values = {
         "brief_title": r.get(f"{p}.identificationModule.briefTitle", required=True),
         "official_title": r.get(f"{p}.identificationModule.officialTitle", default=""),
@@ -165,6 +170,7 @@ def parse_study(study, source: str, path: str = "") -> TrialFacts:
         "masking": r.get(f"{p}.designModule.designInfo.maskingInfo.masking", default=""),
         "primary_purpose": r.get(f"{p}.designModule.designInfo.primaryPurpose", default=""),
         "enrollment": enrollment,
+        "enrollment_type": date_type(r, f"{p}.designModule.enrollmentInfo.type"),
         "interventions": [
             {"type": item.get("type", ""), "name": item.get("name", "")}
             for item in r.get(f"{p}.armsInterventionsModule.interventions", list, default=[])
@@ -176,6 +182,7 @@ def parse_study(study, source: str, path: str = "") -> TrialFacts:
             if isinstance(item, dict)
         ],
         "sex": r.get(f"{p}.eligibilityModule.sex", default=""),
+        "eligibility_text": r.get(f"{p}.eligibilityModule.eligibilityCriteria", default="").strip(),
         "minimum_age": minimum_age,
         "maximum_age": maximum_age,
         "min_age_months": registry_age_to_months(minimum_age, upper=False),
@@ -224,24 +231,29 @@ def parse_location(r: Reader, field_path: str, location) -> SiteFacts:
     if longitude is not None and not -180 <= longitude <= 180:
         raise sub.error("geoPoint.lon", "must be between -180 and 180")
     emails = [c.get("email", "") for c in sub.get("contacts", list, default=[]) if isinstance(c, dict)]
-    return SiteFacts(
-        facility=sub.get("facility", required=True).strip(),
-        city=sub.get("city", required=True).strip(),
-        country=sub.get("country", required=True).strip(),
-        state=sub.get("state", default=""),
-        zip=sub.get("zip", default=""),
+    # Many real records leave out the facility name (the site is named by its city); some leave out more.
+    facts = SiteFacts(
+        facility=" ".join(sub.get("facility", default="").split()),
+        city=" ".join(sub.get("city", default="").split()),
+        country=" ".join(sub.get("country", default="").split()),
+        state=" ".join(sub.get("state", default="").split()),
+        zip=sub.get("zip", default="").strip(),
         status=status,
         latitude=latitude,
         longitude=longitude,
-        email=next((e for e in emails if e), ""),
+        email=next((e.strip() for e in emails if isinstance(e, str) and e.strip()), ""),
     )
+    if not (facts.facility or facts.city or facts.country):
+        raise sub.error("facility", "a location needs at least a facility, a city or a country")
+    return facts
 
 
 def read_file(path: Path) -> list[TrialFacts]:
     """One study object, or a page {"studies": [...]} as the API returns it."""
     source = str(path)
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        # utf-8-sig: files saved by some editors and spreadsheet tools start with a byte-order mark.
+        data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except OSError as error:
         raise RecordError(source, "(file)", f"cannot be read: {error.strerror}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -269,6 +281,8 @@ def fetch(nct_id: str, timeout: float = 20) -> list[TrialFacts]:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
             data = json.loads(response.read().decode("utf-8"))
     except urllib.error.HTTPError as error:
+        if error.code == 404:
+            raise RecordVanished(f"ClinicalTrials.gov has no record {nct_id} (it answered 404).") from None
         raise ConnectionError(f"ClinicalTrials.gov answered {error.code} for {nct_id}.") from None
     except (urllib.error.URLError, TimeoutError, OSError) as error:
         reason = getattr(error, "reason", error)
@@ -278,77 +292,7 @@ def fetch(nct_id: str, timeout: float = 20) -> list[TrialFacts]:
         ) from None
     except json.JSONDecodeError:
         raise ConnectionError(f"ClinicalTrials.gov sent something that is not JSON for {nct_id}.") from None
-    return parse_payload(data, url)
-
-
-@dataclass
-class ImportReport:
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    sites_created: int = 0
-    sites_updated: int = 0
-    sites_deactivated: int = 0
-
-
-def provenance(record: TrialFacts, *, fetched: bool, compiled_on: date | None) -> dict:
-    """Where the facts came from and when, as the page will say it. Only real dates:
-    the day of a live fetch, the registry's own data version in a downloaded file,
-    or the day our team compiled a file from public copies of the record."""
-    if fetched:
-        return {"facts_source": Trial.FactsSource.REGISTRY, "facts_fetched_on": timezone.localdate()}
-    if compiled_on is not None:
-        return {"facts_source": Trial.FactsSource.COMPILED, "facts_compiled_on": compiled_on}
-    if record.values.get("last_update_posted"):
-        return {"facts_source": Trial.FactsSource.REGISTRY_FILE, "facts_fetched_on": record.version_date}
-    return {"facts_source": Trial.FactsSource.FILE}
-
-
-def trials_import(*, records: list[TrialFacts], compiled_on: date | None = None) -> ImportReport:
-    """Creates or updates trials and their registry sites, in one transaction.
-
-    `compiled_on` marks file records as compiled by our team from public copies
-    of the registry record on that day (not checked against ClinicalTrials.gov).
-    Importing the same records again changes nothing.
-    """
-    report = ImportReport()
-    with transaction.atomic(), translation.override("en"):
-        for record in records:
-            fetched = record.source.startswith(("http://", "https://"))
-            values = dict(record.values)
-            # The registry names the sponsor in English; staff keep the other languages.
-            values["sponsor_en"] = values.pop("sponsor")
-            trial, created = Trial.objects.update_or_create(
-                nct_id=record.nct_id,
-                defaults={
-                    **values,
-                    "facts_fetched_on": None,
-                    "facts_compiled_on": None,
-                    **provenance(record, fetched=fetched, compiled_on=None if fetched else compiled_on),
-                    "registry_source": record.source[:200],
-                },
-            )
-            (report.created if created else report.updated).append(record.nct_id)
-            seen = []
-            for facts in record.sites:
-                site = Site.objects.filter(trial=trial, facility_en=facts.facility, city_en=facts.city).first()
-                if site is None:
-                    site = Site(trial=trial, facility_en=facts.facility, city_en=facts.city, from_registry=True)
-                    report.sites_created += 1
-                else:
-                    report.sites_updated += 1
-                site.country_en = facts.country
-                site.state_en = facts.state
-                site.zip = facts.zip
-                site.status = facts.status
-                site.latitude = facts.latitude
-                site.longitude = facts.longitude
-                site.from_registry = True
-                if facts.email and not site.team_email:
-                    site.team_email = facts.email
-                site.save()
-                seen.append(site.pk)
-            # A registry site that the registry no longer lists stops receiving messages.
-            report.sites_deactivated += (
-                trial.sites.filter(from_registry=True, is_active=True).exclude(pk__in=seen).update(is_active=False)
-            )
-    return report
+    records = parse_payload(data, url)
+    for record in records:
+        record.fetched = True
+    return records
