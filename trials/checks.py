@@ -1,21 +1,31 @@
-"""Deploy checks: `manage.py check --deploy` refuses demo contact addresses."""
+"""Deploy checks: `manage.py check --deploy` refuses demo contact addresses and names unconfirmed ones."""
 
 from django.core import checks
 from django.db import DatabaseError
+from django.db.models import Count, Q
 
 
 @checks.register(checks.Tags.security, deploy=True)
 def check_site_addresses(app_configs, **kwargs):
     from trials.models import Site
 
+    active = Site.objects.active().filter(trial__is_published=True)
     try:
-        demo_sites = list(
-            Site.objects.active().filter(team_email__iendswith="@example.org").values_list("trial__nct_id", "facility")
+        demo_sites = list(active.filter(team_email__iendswith="@example.org").values_list("trial__nct_id", "facility"))
+        unconfirmed = list(
+            active.exclude(team_email__iendswith="@example.org")
+            .values("trial__nct_id")
+            .annotate(
+                missing=Count("pk", filter=Q(team_email="")),
+                suggested=Count("pk", filter=~Q(team_email="") & Q(team_email_verified=False)),
+            )
+            .filter(Q(missing__gt=0) | Q(suggested__gt=0))
+            .order_by("trial__nct_id")
         )
     except DatabaseError:
         # No tables yet (before the first migrate): nothing to check.
         return []
-    return [
+    problems = [
         checks.Error(
             f"The study site {facility!r} of {nct_id} still sends messages to a demo address at example.org.",
             hint="Set the study team's real email address in the admin, or make the site inactive.",
@@ -23,3 +33,14 @@ def check_site_addresses(app_configs, **kwargs):
         )
         for nct_id, facility in demo_sites
     ]
+    problems += [
+        checks.Warning(
+            f"{row['trial__nct_id']}: {row['suggested']} active site(s) have an address from the registry that staff "
+            f"have not confirmed, and {row['missing']} have no address. Guardians can write to them, but their "
+            "messages wait until staff confirm an address.",
+            hint="Confirm each study team's address in the admin (Study sites, filter by 'address confirmed').",
+            id="trials.W002",
+        )
+        for row in unconfirmed
+    ]
+    return problems

@@ -13,14 +13,22 @@ from django.utils.translation import ngettext
 
 from trials import registry
 from trials.models import PendingChange
+from trials.models.content import RegistryStatus
 
 
-def shown(value) -> str:
+def shown(value, *, status: bool = False) -> str:
+    """A value as staff read it: a status by its name (with the registry's code), lists one item a line."""
     if value in (None, "", []):
         return "—"
+    if status and value in RegistryStatus.values:
+        return f"{RegistryStatus(value).label} ({value})"
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False, indent=1)
     return str(value)
+
+
+def is_status(change: PendingChange) -> bool:
+    return change.field == "overall_status" or change.kind != PendingChange.Kind.FACT
 
 
 @admin.register(PendingChange)
@@ -46,11 +54,11 @@ class PendingChangeAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("on the site now"))
     def before(self, obj):
-        return format_html('<span class="change-before">{}</span>', shown(obj.old_value)[:120])
+        return format_html('<span class="change-before">{}</span>', shown(obj.old_value, status=is_status(obj))[:120])
 
     @admin.display(description=_("in the registry record"))
     def after(self, obj):
-        return format_html('<span class="change-after">{}</span>', shown(obj.new_value)[:120])
+        return format_html('<span class="change-after">{}</span>', shown(obj.new_value, status=is_status(obj))[:120])
 
     def get_urls(self):
         review = self.admin_site.admin_view(self.review_view)
@@ -85,8 +93,11 @@ class PendingChangeAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
             "title": _("Review a registry change"),
             "change": change,
-            "before": shown(change.old_value),
-            "after": shown(change.new_value if change.kind != PendingChange.Kind.SITE_ADDED else change.site_facts),
+            "before": shown(change.old_value, status=is_status(change)),
+            "after": shown(
+                change.new_value if change.kind != PendingChange.Kind.SITE_ADDED else change.site_facts,
+                status=is_status(change),
+            ),
             "others": others,
             "can_decide": self.has_change_permission(request, change) and change.state == PendingChange.State.PENDING,
         }
