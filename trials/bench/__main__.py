@@ -95,7 +95,8 @@ def http_figures(args) -> list[tuple[str, float, str]]:
     env = bench_env(workdir / "bench.sqlite3")
     print("Preparing a database and static files for the benchmark...", flush=True)
     manage(env, "migrate", "--noinput")
-    manage(env, "import_trials", *sorted(str(p) for p in (ROOT / "trials/data/registry").glob("*.json")))
+    records = sorted(str(p) for p in (ROOT / "trials/data/registry").glob("*.json"))
+    manage(env, "import_trials", "--publish", "--compiled-on", "2026-11-21", *records)
     manage(env, "load_content")
     manage(env, "collectstatic", "--noinput")
     port = free_port()
@@ -190,7 +191,12 @@ def main() -> None:
     import django
 
     django.setup()
-    for name, title in (("trials.bench.screening", "Pre-screener"), ("trials.bench.sites", "Nearest study site")):
+    modules = (
+        ("trials.bench.screening", "Pre-screener"),
+        ("trials.bench.sites", "Nearest study site"),
+        ("trials.bench.scale", "Pages at registry scale (10,000 trials, 100,000 sites; uncached, in-process)"),
+    )
+    for name, title in modules:
         module = optional_module(name)
         if module is None or not hasattr(module, "run"):
             continue
