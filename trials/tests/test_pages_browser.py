@@ -126,3 +126,32 @@ def test_page_weight_is_small_and_nothing_comes_from_another_host(live_server, b
     total = sum(len(gzip.compress(r.body(), 9)) for r in responses if r.status == 200)
     context.close()
     assert total <= 60 * 1024, f"{path} weighs {total / 1024:.1f} KB compressed"
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_the_sites_page_of_a_trial_with_many_hospitals_searches_and_pages(live_server, phone, language):
+    from django.core.cache import cache
+
+    from trials.models import Site, Trial
+
+    trial = Trial.objects.get(nct_id="NCT05303727")
+    Site.objects.bulk_create(
+        Site(trial=trial, facility_en=f"Hospital {n}", city_en=["Busan", "Daegu", "Incheon"][n % 3], country_en="China")
+        for n in range(120)
+    )
+    cache.clear()
+    prefix = LANGUAGES[language]
+    phone.goto(f"{live_server.url}{prefix}/trials/NCT05303727/")
+    phone.click(f"a[href='{prefix}/trials/NCT05303727/sites/']")
+    assert phone.locator(".site-table > li").count() == 50
+    assert_fits_the_screen(phone)
+    assert_no_axe_violations(phone)
+    phone.click("a[rel=next]")
+    assert phone.locator(".site-table > li").count() == 50
+    phone.fill("#q", "Daegu")
+    phone.press("#q", "Enter")
+    phone.wait_for_load_state()
+    assert phone.locator(".site-table > li").count() == 40
+    assert "Daegu" in phone.inner_text(".site-table")
+    assert "Busan" not in phone.inner_text(".site-table")
+    assert_no_axe_violations(phone)
