@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "trials.middleware.PrivacyHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "trialfinder.urls"
@@ -121,12 +122,30 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # several processes (gunicorn workers, several hosts) must share one cache, for
 # example Redis: CACHE_URL=redis://127.0.0.1:6379/1
 CACHE_URL = os.environ.get("CACHE_URL", "")
+# Cached pages have a cache of their own, bounded, so a flood of page URLs never evicts other state.
+PAGE_CACHE_MAX_ENTRIES = env_int("PAGE_CACHE_MAX_ENTRIES", 2000)
 if CACHE_URL.startswith("redis://") or CACHE_URL.startswith("rediss://"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL},
+        # Redis bounds memory server-side (maxmemory with an LRU policy, see the README); pages use their
+        # own prefix, and state that must not be evicted lives in the database.
+        "pages": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "page",
+        },
+    }
 elif CACHE_URL:
     raise ImproperlyConfigured("CACHE_URL must be a redis:// URL or empty")
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "pages": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "pages",
+            "OPTIONS": {"MAX_ENTRIES": PAGE_CACHE_MAX_ENTRIES},
+        },
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -4,12 +4,20 @@ Any save or delete of content bumps a version number, so every cached page is
 stale at once in this process. With a shared cache (Redis, see CACHE_URL) that
 holds for every process; with the default local-memory cache, other processes
 catch up within PAGE_CACHE_SECONDS.
+
+Pages live in their own cache ("pages"), bounded in size, so a flood of page
+URLs can never push out anything else. A page is kept per host, language, path
+and only the query parameters its view reads: /faq/?utm=1 and /faq/?utm=2 are
+one page, not two.
 """
 
 import functools
+import time
+from urllib.parse import urlencode
 
-from django.core.cache import cache
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.conf import settings
+from django.core.cache import cache, caches
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils.translation import get_language
 
@@ -20,8 +28,10 @@ VERSION_KEY = "content-version"
 def content_version() -> int:
     version = cache.get(VERSION_KEY)
     if version is None:
-        version = 1
-        cache.add(VERSION_KEY, version, None)
+        # Started from the clock, not from 1: after the cache is emptied (a restart, a flush) the new
+        # version can never meet a page kept under an old one.
+        cache.add(VERSION_KEY, time.time_ns() // 1000, None)
+        version = cache.get(VERSION_KEY)
     return version
 
 
@@ -29,24 +39,32 @@ def bump_content_version() -> None:
     try:
         cache.incr(VERSION_KEY)
     except ValueError:
-        cache.set(VERSION_KEY, 2, None)
+        cache.set(VERSION_KEY, time.time_ns() // 1000, None)
 
 
-def cached_page(view):
-    """Caches a GET page for anonymous visitors, per language and full path."""
+def page_key(request, reads: tuple[str, ...]) -> str:
+    query = urlencode(sorted((name, value) for name in reads for value in request.GET.getlist(name)))
+    return f"{content_version()}:{request.get_host()}:{get_language()}:{request.path}?{query}"
+
+
+def cached_page(view=None, *, reads: tuple[str, ...] = ()):
+    """Caches a GET page for anonymous visitors. `reads` names the query parameters the view uses."""
+    if view is None:
+        return functools.partial(cached_page, reads=reads)
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        if request.method != "GET" or request.COOKIES.get("sessionid"):
+        if request.method != "GET" or request.COOKIES.get(settings.SESSION_COOKIE_NAME):
             return view(request, *args, **kwargs)
-        key = f"page:{content_version()}:{get_language()}:{request.get_full_path()}"
-        response = cache.get(key)
+        pages = caches["pages"]
+        key = page_key(request, reads)
+        response = pages.get(key)
         if response is None:
             response = view(request, *args, **kwargs)
             if response.status_code == 200 and not response.cookies:
                 if hasattr(response, "render"):
                     response.render()
-                cache.set(key, response, PAGE_CACHE_SECONDS)
+                pages.set(key, response, PAGE_CACHE_SECONDS)
         return response
 
     return wrapper
@@ -66,7 +84,7 @@ CONTENT_MODELS = {
 }
 
 
-@receiver([post_save, post_delete, m2m_changed])
+@receiver([post_save, post_delete])
 def content_changed(sender, **kwargs):
     if sender._meta.app_label == "trials" and sender._meta.model_name in CONTENT_MODELS:
         bump_content_version()

@@ -44,3 +44,33 @@ def check_site_addresses(app_configs, **kwargs):
         for row in unconfirmed
     ]
     return problems
+
+
+@checks.register(checks.Tags.caches, deploy=True)
+def check_cache_backends(app_configs, **kwargs):
+    """A cache whose client library is missing would fail on the first page, while /healthz still answers."""
+    from django.conf import settings
+    from django.core.cache import caches
+
+    problems = []
+    for alias in settings.CACHES:
+        try:
+            cache = caches[alias]
+            cache.get("trialfinder-check")
+        except ImportError as error:
+            problems.append(
+                checks.Error(
+                    f"The cache {alias!r} ({settings.CACHES[alias]['BACKEND']}) cannot load its library: {error}.",
+                    hint="Install the requirements again (pip install -r requirements.txt).",
+                    id="trials.E003",
+                )
+            )
+        except Exception as error:  # a server that does not answer is a deploy problem too
+            problems.append(
+                checks.Error(
+                    f"The cache {alias!r} does not answer: {type(error).__name__}.",
+                    hint="Check CACHE_URL and that the cache server is running.",
+                    id="trials.E004",
+                )
+            )
+    return problems

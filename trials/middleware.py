@@ -1,9 +1,8 @@
 from django.conf import settings
 from django.http import HttpResponseRedirect
 from django.urls import translate_url
-from django.utils.cache import patch_vary_headers
-from django.utils.translation import get_language_from_path, get_supported_language_variant
-from django.utils.translation.trans_real import parse_accept_lang_header
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import get_language_from_path, get_language_from_request
 
 # A link to the English original adds ?lang=en, so the reader's saved language
 # does not send them straight back to the translation they wanted to check.
@@ -20,22 +19,6 @@ UNTRANSLATED_PREFIXES = (
     "/sitemap.xml",
     "/favicon.ico",
 )
-
-
-def preferred_language(request) -> str | None:
-    """The guardian's language: their saved choice, else their browser's."""
-    supported = dict(settings.LANGUAGES)
-    cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-    if cookie in supported:
-        return cookie
-    for accepted, _quality in parse_accept_lang_header(request.META.get("HTTP_ACCEPT_LANGUAGE", "")):
-        if accepted == "*":
-            break
-        try:
-            return get_supported_language_variant(accepted)
-        except LookupError:
-            continue
-    return None
 
 
 class PreferredLanguageMiddleware:
@@ -63,11 +46,38 @@ class PreferredLanguageMiddleware:
             # "Read the English text": the reader asked for this page in English, once,
             # without changing the language they chose for the site.
             return None
-        language = preferred_language(request)
-        if not language or language == settings.LANGUAGE_CODE:
+        if path.startswith("//"):
+            # "//host/..." would be read as another site's address: never redirect it anywhere.
+            return None
+        # The guardian's saved choice (Django's language cookie), else their browser's languages.
+        language = get_language_from_request(request)
+        if language == settings.LANGUAGE_CODE:
             return None
         target = translate_url(path, language)
-        if target == path:
+        if target == path or not target.startswith("/") or target.startswith("//"):
             return None
         query = request.META.get("QUERY_STRING")
         return HttpResponseRedirect(target + (f"?{query}" if query else ""))
+
+
+# Pages that carry a child's answers or a guardian's details: never kept by a browser or proxy cache.
+PRIVATE_PAGES = {"screen", "trial_screen", "trial_contact", "trial_contact_sent", "api_prescreen"}
+# Device features the site may use. Only the contact page asks for the location, and only on this site.
+PERMISSIONS = "camera=(), microphone=(), payment=(), usb=()"
+
+
+class PrivacyHeadersMiddleware:
+    """Permissions-Policy on every response, and no-store where answers or personal data are shown."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        name = match.url_name if match else None
+        geolocation = "geolocation=(self)" if name == "trial_contact" else "geolocation=()"
+        response.headers.setdefault("Permissions-Policy", f"{geolocation}, {PERMISSIONS}")
+        if name in PRIVATE_PAGES or request.path_info.startswith("/admin/"):
+            patch_cache_control(response, no_store=True, no_cache=True, private=True, max_age=0)
+        return response

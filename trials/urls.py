@@ -2,19 +2,22 @@
 
 from django.urls import path
 
-from trials import views
+from trials import (
+    converters,  # noqa: F401  (registers <nct:...>)
+    views,
+)
 from trials.views import contact as contact_views
 from trials.views import screening as screening_views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("trials/", views.trial_list, name="trial_list"),
-    path("trials/<str:nct_id>/", views.trial_detail, name="trial_detail"),
-    path("trials/<str:nct_id>/sites/", views.trial_sites, name="trial_sites"),
+    path("trials/<nct:nct_id>/", views.trial_detail, name="trial_detail"),
+    path("trials/<nct:nct_id>/sites/", views.trial_sites, name="trial_sites"),
     path("screen/", screening_views.screen, name="screen"),
-    path("trials/<str:nct_id>/screen/", screening_views.trial_screen, name="trial_screen"),
-    path("trials/<str:nct_id>/contact/", contact_views.contact, name="trial_contact"),
-    path("trials/<str:nct_id>/contact/sent/<str:token>/", contact_views.contact_sent, name="trial_contact_sent"),
+    path("trials/<nct:nct_id>/screen/", screening_views.trial_screen, name="trial_screen"),
+    path("trials/<nct:nct_id>/contact/", contact_views.contact, name="trial_contact"),
+    path("trials/<nct:nct_id>/contact/sent/<str:token>/", contact_views.contact_sent, name="trial_contact_sent"),
     path("faq/", views.faq, name="faq"),
     path("glossary/", views.glossary, name="glossary"),
     path("privacy/", views.privacy, name="privacy"),

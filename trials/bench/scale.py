@@ -86,11 +86,10 @@ def weight(html: bytes) -> int:
 
 
 def measure(paths: list[str]) -> list[tuple[str, str]]:
+    from django.contrib.sessions.backends.db import SessionStore
     from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-
-    from django.contrib.sessions.backends.db import SessionStore
 
     client = Client(HTTP_HOST="127.0.0.1")
     # A visitor with a session: the page cache is bypassed for them, as for every signed-in visitor.

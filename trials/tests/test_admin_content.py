@@ -4,10 +4,10 @@ from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from reversion.models import Version
 
 from trials.models import FAQ, FieldReview, Trial
+from trials.tests.conftest import clear_caches
 
 PASSWORD = "a-long-test-password-1"
 
@@ -91,7 +91,7 @@ def test_staff_record_a_disagreement_between_sources_in_the_admin(client, trials
     assert response.status_code == 302, response.content.decode()[:3000]
     trial.refresh_from_db()
     assert trial.status_disputed
-    cache.clear()
+    clear_caches()
     html = client.get("/zh-hans/trials/NCT05303727/").content.decode()
     assert "招募状态未确认：各来源说法不一" in html
     assert "A newer copy" in html and "2026年10月2日" in html

@@ -6,10 +6,10 @@ from html.parser import HTMLParser
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 
 from trials.models import Trial
 from trials.tests.answers import LEUKEMIA_FIT
+from trials.tests.conftest import clear_caches
 
 pytestmark = pytest.mark.usefixtures("trials_data")
 
@@ -32,7 +32,7 @@ COOKIE = settings.LANGUAGE_COOKIE_NAME
 
 
 def get(client, url, **headers):
-    cache.clear()
+    clear_caches()
     return client.get(url, **headers)
 
 

@@ -7,12 +7,12 @@ from html import unescape
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.html import strip_tags
 
 from trials.models import FAQ, Criterion, GlossaryTerm, Site, TreatmentGroup, TreatmentStep, Trial
+from trials.tests.conftest import clear_caches
 
 PAGES = ["/", "/trials/", "/trials/NCT06516679/", "/trials/NCT05303727/", "/faq/", "/glossary/", "/privacy/", "/about/"]
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.usefixtures("trials_data")
 
 
 def get(client, url, **headers):
-    cache.clear()
+    clear_caches()
     return client.get(url, **headers)
 
 
@@ -225,7 +225,7 @@ def count_queries(client, url) -> int:
     # The first request warms Django's own content-type cache; the second is what
     # a running site does for every visitor whose page is not cached.
     client.get(url)
-    cache.clear()
+    clear_caches()
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
     return len(queries)
@@ -253,7 +253,7 @@ def test_query_count_is_fixed_and_does_not_grow_with_content(client, url, expect
 
 
 def test_cached_page_makes_no_query_and_edits_show_at_once(client):
-    cache.clear()
+    clear_caches()
     client.get("/trials/NCT06516679/")
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/trials/NCT06516679/").status_code == 200

@@ -130,16 +130,15 @@ def test_page_weight_is_small_and_nothing_comes_from_another_host(live_server, b
 
 @pytest.mark.parametrize("language", ["en", "ko"])
 def test_the_sites_page_of_a_trial_with_many_hospitals_searches_and_pages(live_server, phone, language):
-    from django.core.cache import cache
-
     from trials.models import Site, Trial
+    from trials.tests.conftest import clear_caches
 
     trial = Trial.objects.get(nct_id="NCT05303727")
     Site.objects.bulk_create(
         Site(trial=trial, facility_en=f"Hospital {n}", city_en=["Busan", "Daegu", "Incheon"][n % 3], country_en="China")
         for n in range(120)
     )
-    cache.clear()
+    clear_caches()
     prefix = LANGUAGES[language]
     phone.goto(f"{live_server.url}{prefix}/trials/NCT05303727/")
     phone.click(f"a[href='{prefix}/trials/NCT05303727/sites/']")

@@ -5,10 +5,10 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.core.management import CommandError, call_command
 
 from trials.models import Site, Trial
+from trials.tests.conftest import clear_caches
 from trials.tests.records import location, study
 
 ALL_STATUSES = [
@@ -48,11 +48,11 @@ def load(tmp_path, *records, publish=True, name="records.json"):
             Trial.objects.filter(nct_id=nct_id).update(
                 is_published=True, plain_title_en=f"Plain title {nct_id}", summary_en="A short summary."
             )
-    cache.clear()
+    clear_caches()
 
 
 def page_text(client, url) -> str:
-    cache.clear()
+    clear_caches()
     response = client.get(url)
     assert response.status_code == 200, url
     return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
@@ -169,7 +169,7 @@ def test_an_imported_trial_is_a_draft_hidden_from_every_public_page(tmp_path, cl
     load(tmp_path, study(), publish=False)
     trial = Trial.objects.get()
     assert not trial.is_published
-    cache.clear()
+    clear_caches()
     assert client.get("/trials/NCT09000001/").status_code == 404
     assert client.get("/trials/NCT09000001/sites/").status_code == 404
     assert client.get("/trials/NCT09000001/screen/").status_code == 404
@@ -258,7 +258,7 @@ def test_pages_keep_their_query_counts_and_stay_small_with_hundreds_of_trials_an
 
     def queries(url) -> tuple[int, int]:
         client.get(url)
-        cache.clear()
+        clear_caches()
         with CaptureQueriesContext(connection) as captured:
             response = client.get(url)
         assert response.status_code == 200

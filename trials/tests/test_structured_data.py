@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
+
+from trials.tests.conftest import clear_caches
 
 VOCABULARY = json.loads((Path(__file__).parent / "data" / "schemaorg.json").read_text())
 PAGES = [
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.usefixtures("trials_data")
 
 
 def blocks(client, url) -> list[dict]:
-    cache.clear()
+    clear_caches()
     html = client.get(url).content.decode()
     return [json.loads(text) for text in re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)]
 

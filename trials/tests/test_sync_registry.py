@@ -8,12 +8,12 @@ import threading
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from reversion.models import Version
 
 from trials import registry, signals
 from trials.models import PendingChange, Site, Trial
+from trials.tests.conftest import clear_caches
 from trials.tests.records import location, study
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +48,7 @@ def staff(db):
 
 
 def text_of(client, url) -> str:
-    cache.clear()
+    clear_caches()
     return " ".join(re.sub(r"<[^>]+>", " ", client.get(url).content.decode()).split())
 
 

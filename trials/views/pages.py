@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
@@ -34,9 +35,11 @@ def csrf_failure(request, reason=""):
 
 
 def healthz(request):
-    """200 once the database answers. Also the baseline that `make bench` compares against."""
+    """200 once the database and the caches answer. Also the baseline that `make bench` compares against."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
+    for cache in caches.all():
+        cache.get("healthz")
     return HttpResponse("ok", content_type="text/plain")
 
 
@@ -56,7 +59,7 @@ def page_of(request, queryset, per_page: int):
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
-@cached_page
+@cached_page(reads=("page",))
 def home(request):
     trials = page_of(request, Trial.objects.published().prefetch_related(*CARD_PREFETCH), HOME_TRIALS)
     return render(request, "trials/home.html", {"trials": trials, "count": trials.paginator.count})
@@ -75,7 +78,7 @@ def condition_choices() -> list[tuple[str, str]]:
     return sorted(labels, key=lambda item: item[1])
 
 
-@cached_page
+@cached_page(reads=("condition", "age", "age_unit", "recruiting", "page"))
 def trial_list(request):
     published = Trial.objects.published()
     form = TrialFilterForm(request.GET or None, conditions=condition_choices())
@@ -88,7 +91,7 @@ def trial_list(request):
     return render(request, "trials/trial_list.html", context)
 
 
-@cached_page
+@cached_page(reads=("near",))
 def trial_detail(request, nct_id):
     reviewed = Prefetch("reviews")
     queryset = Trial.objects.published().prefetch_related(
@@ -149,7 +152,7 @@ def nearest_or_home_country(trial: Trial, resolution, limit: int = NEAREST_SITES
     return sites
 
 
-@cached_page
+@cached_page(reads=("q", "page"))
 def trial_sites(request, nct_id):
     """Every active site of a trial, a page at a time, searchable by city or hospital in any language."""
     trial = Trial.objects.published().filter(nct_id=nct_id.upper()).first()
