@@ -3,27 +3,29 @@
 It takes the question bank, each trial's rules, the guardian's answers and
 today's date, and says for each trial whether the child may qualify, does not
 seem to qualify, or whether more information is needed. It never sees a request
-and never writes to the database; the web pages and the JSON API both call it.
+and never writes to the database; the web pages and the JSON API both call it
+through `trials/screening.py`.
 
 Conventions, decided once here:
 - "Not sure" (and a question left out) makes a rule unknown, never met.
 - An inclusion rule says who can join: it is met when the answer fits. An
   exclusion rule describes who cannot join: it is met when the child is clear
   of it, not met when the answer matches it.
-- Ages are counted in whole months or years. When the anniversary day does not
-  exist in a month (born on 31 January, or on 29 February in a common year),
-  it falls on the 1st of the next month. So a child born on 29 February 2024
-  turns 1 on 1 March 2025, and "diagnosed before age 1" includes 28 February
-  2025. This errs on the side of letting the study team look, and it is what
-  the plain formula "month difference, minus one if the day is not reached yet"
-  gives.
+- A trial may qualify only when every rule is met *and* staff have marked its
+  published criteria complete. Until then the best it can say is "more
+  information needed": rules we do not know can still rule a child out.
+- Ages are counted in whole units, in the unit the rule uses: a child of 2 years
+  and 11 months is 2 years old, and 35 months old. When the anniversary day does
+  not exist in a month (born on 31 January, or on 29 February in a common
+  year), it falls on the 1st of the next month, which is what "month
+  difference, minus one if the day is not reached yet" gives.
 """
 
 from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
@@ -31,8 +33,11 @@ from typing import NamedTuple
 from django.utils.translation import gettext_lazy as _
 
 UNSURE = "unsure"
-YES_NO_VALUES = ("yes", "no", UNSURE)
+YES = "yes"
+NO = "no"
+YES_NO_VALUES = (YES, NO, UNSURE)
 BIRTH_DATE = "birth_date"
+SEX = "sex"
 EARLIEST_DATE = datetime.date(1900, 1, 1)
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -49,10 +54,27 @@ class RuleKind(StrEnum):
 
 
 class Operator(StrEnum):
+    # Rules staff write (Criterion.operator).
     IN = "in"
     NOT_IN = "not_in"
     DIAGNOSED_BEFORE_AGE_MONTHS = "diagnosed_before_age_months"
     AGE_AT_MOST_YEARS = "age_at_most_years"
+    # One known way into a trial that has others we do not know: met when every
+    # question it reads is answered yes; a "no" leaves it unknown, never not met.
+    ALL_YES = "all_yes"
+    # Rules made from a trial's registry record: values are (number, unit).
+    AGE_AT_LEAST = "age_at_least"
+    AGE_AT_MOST = "age_at_most"
+
+
+STAFF_OPERATORS = frozenset(
+    {Operator.IN, Operator.NOT_IN, Operator.DIAGNOSED_BEFORE_AGE_MONTHS, Operator.AGE_AT_MOST_YEARS, Operator.ALL_YES}
+)
+
+
+class Source(StrEnum):
+    STAFF = "staff"
+    REGISTRY = "registry"
 
 
 class Status(StrEnum):
@@ -67,13 +89,28 @@ class Outcome(StrEnum):
     MAY_QUALIFY = "may_qualify"
 
 
+# Best first: the order results are shown in, and the order "never better" is checked in.
+OUTCOME_ORDER = (Outcome.MAY_QUALIFY, Outcome.NEEDS_MORE_INFORMATION, Outcome.DOES_NOT_QUALIFY)
+
+
 # Why a rule came out as it did; the pages turn these into one plain sentence.
 class Reason(StrEnum):
     MISSING = "missing"
     UNSURE = "unsure"
     ANSWER = "answer"
     DIAGNOSED_AT_MONTHS = "diagnosed_at_months"
-    AGE_YEARS = "age_years"
+    # The detail is an Age; the pages say it in the unit that fits the rule.
+    AGE = "age"
+    # Born so close to an hours or minutes limit that a date of birth cannot tell.
+    AGE_TOO_CLOSE = "age_too_close"
+    # A known route answered "no": other routes exist, so this rules nothing out.
+    OTHER_ROUTE = "other_route"
+
+
+class Age(NamedTuple):
+    months: int
+    days: int
+    unit: str  # the unit of the rule: "years", "months", "weeks", "days", "hours" or "minutes"
 
 
 # ---------------------------------------------------------------------------
@@ -92,25 +129,39 @@ def age_in_months(birth: datetime.date, on: datetime.date) -> int:
     return months
 
 
-def age_in_years(birth: datetime.date, on: datetime.date) -> int:
-    return age_in_months(birth, on) // 12
+MINUTES_IN = {"hours": 60, "minutes": 1}
+AGE_UNITS = ("years", "months", "weeks", "days", "hours", "minutes")
 
 
-def anniversary(birth: datetime.date, months: int) -> datetime.date:
-    """The day a child born on `birth` becomes `months` months old."""
-    total = birth.year * 12 + birth.month - 1 + months
-    year, month = divmod(total, 12)
-    month += 1
-    try:
-        return datetime.date(year, month, birth.day)
-    except ValueError:
-        # The day does not exist in that month: the 1st of the next month.
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-        return datetime.date(year, month, 1)
+def age_status(birth: datetime.date, today: datetime.date, number: int, unit: str, *, at_least: bool) -> Status | None:
+    """Whether the age today, in whole `unit`s, is at least (or at most) `number`.
 
-
-def first_birthday(birth: datetime.date) -> datetime.date:
-    return anniversary(birth, 12)
+    None when a date of birth cannot tell: a limit in hours or minutes near the
+    child's age, since we do not know the hour of birth.
+    """
+    if unit in MINUTES_IN:
+        days = (today - birth).days
+        per_day = 24 * 60 // MINUTES_IN[unit]
+        # The true age lies between these, whatever the hour of birth and the time now.
+        low, high = max(days - 1, 0) * per_day, (days + 1) * per_day
+        limit = number if at_least else number + 1
+        if low >= limit:
+            return Status.MET if at_least else Status.NOT_MET
+        if high <= limit:
+            return Status.NOT_MET if at_least else Status.MET
+        return None
+    if unit == "years":
+        age = age_in_months(birth, today) // 12
+    elif unit == "months":
+        age = age_in_months(birth, today)
+    elif unit == "weeks":
+        age = (today - birth).days // 7
+    elif unit == "days":
+        age = (today - birth).days
+    else:
+        raise ValueError(f"unknown age unit {unit!r}")
+    fits = age >= number if at_least else age <= number
+    return Status.MET if fits else Status.NOT_MET
 
 
 # ---------------------------------------------------------------------------
@@ -139,13 +190,14 @@ class QuestionSpec:
 class Rule:
     key: str
     kind: str
+    # None: the study team checks this rule; the pre-screener only shows it.
     question: str | None
     operator: str = ""
     values: tuple = ()
-
-    @property
-    def is_checked(self) -> bool:
-        return self.question is not None
+    source: str = Source.STAFF
+    # A "not met" from an answer a guardian could easily have wrong (a syndrome,
+    # the exact diagnosis, steroids...): worth a question for the child's doctor.
+    ask_doctor: bool = False
 
     @property
     def reads(self) -> tuple[str, ...]:
@@ -154,35 +206,42 @@ class Rule:
             return ()
         if self.operator == Operator.DIAGNOSED_BEFORE_AGE_MONTHS:
             return (BIRTH_DATE, self.question)
+        if self.operator == Operator.ALL_YES:
+            return (self.question, *self.values)
         return (self.question,)
+
+    @property
+    def signature(self) -> tuple:
+        """What the evaluation depends on: trials with the same rule share one evaluation."""
+        return (self.kind, self.operator, self.values, self.reads)
 
 
 @dataclass(slots=True)
 class TrialRules:
     nct_id: str
     rules: tuple[Rule, ...]
+    # Staff mark a trial's criteria complete once every published criterion is
+    # encoded and reviewed. Until then it never "may qualify".
+    complete: bool = False
     # Split once: rules the engine checks, and rules the study team checks.
     checked: tuple[Rule, ...] = field(init=False, repr=False)
     unchecked: tuple[Rule, ...] = field(init=False, repr=False)
-    # What each checked rule compares, so that trials sharing a rule share its evaluation.
     signatures: tuple[tuple, ...] = field(init=False, repr=False)
 
     def __post_init__(self):
         self.checked = tuple(rule for rule in self.rules if rule.question is not None)
         self.unchecked = tuple(rule for rule in self.rules if rule.question is None)
-        self.signatures = tuple((r.kind, r.question, r.operator, r.values) for r in self.checked)
+        self.signatures = tuple(rule.signature for rule in self.checked)
 
     def question_keys(self) -> set[str]:
         return {key for rule in self.rules for key in rule.reads}
 
 
 class RuleResult(NamedTuple):
-    # A named tuple rather than a frozen dataclass: one guardian against 10,000
-    # trials makes about 75,000 of these, and tuples are several times cheaper.
     rule: Rule
     status: Status
     reason: Reason
-    # The answer or figure behind the reason (a choice value, a number of months...).
+    # The answer or figure behind the reason (a choice value, an Age, a question key...).
     detail: object = None
 
 
@@ -193,99 +252,92 @@ class TrialResult:
     checked: tuple[Rule, ...]
     # (status, reason, detail) per checked rule, in the same order; shared between trials.
     evaluations: tuple[tuple, ...]
-    unchecked: tuple[Rule, ...] = field(default=())
+    unchecked: tuple[Rule, ...] = ()
+    complete: bool = False
 
     @property
     def results(self) -> tuple[RuleResult, ...]:
         return tuple(RuleResult(rule, *found) for rule, found in zip(self.checked, self.evaluations, strict=True))
 
-    def unknown_keys(self) -> list[str]:
-        keys = []
-        for result in self.results:
-            if result.status == Status.UNKNOWN:
-                keys.extend(k for k in result.rule.reads if k not in keys)
-        return keys
+    @property
+    def has_unknown(self) -> bool:
+        return any(found[0] == Status.UNKNOWN for found in self.evaluations)
 
 
 # ---------------------------------------------------------------------------
 # Evaluation
 
 
-def rule_evaluate(rule: Rule, answers: Mapping[str, object], *, today: datetime.date) -> RuleResult:
+def rule_status(rule: Rule, answers: Mapping[str, object], today: datetime.date) -> tuple[Status, Reason, object]:
     """One rule over the answers. Answers are already parsed (dates are dates)."""
-    return RuleResult(rule, *_status(rule.kind, rule.question, rule.operator, rule.values, answers, today))
+    if rule.operator == Operator.ALL_YES:
+        return _route_status(rule, answers)
+    for key in rule.reads:
+        answer = answers.get(key)
+        if answer is None or answer == "":
+            return Status.UNKNOWN, Reason.MISSING, None
+        if answer == UNSURE:
+            return Status.UNKNOWN, Reason.UNSURE, None
 
-
-def _status(kind, question, operator, values, answers, today) -> tuple[Status, Reason, object]:
-    answer = answers.get(question)
-    if answer is None or answer == "":
-        return _UNKNOWN, _MISSING, None
-    if answer == UNSURE:
-        return _UNKNOWN, _UNSURE, None
-
-    if operator == _IN:
-        fits, reason, detail = answer in values, _ANSWER, answer
-    elif operator == _NOT_IN:
-        fits, reason, detail = answer not in values, _ANSWER, answer
-    elif operator == _DIAGNOSED_BEFORE:
-        birth = answers.get(BIRTH_DATE)
-        if not isinstance(birth, datetime.date):
-            return _UNKNOWN, _MISSING, None
-        months = age_in_months(birth, answer)
+    answer = answers[rule.question]
+    operator, values = rule.operator, rule.values
+    if operator == Operator.IN:
+        fits, reason, detail = answer in values, Reason.ANSWER, answer
+    elif operator == Operator.NOT_IN:
+        fits, reason, detail = answer not in values, Reason.ANSWER, answer
+    elif operator == Operator.DIAGNOSED_BEFORE_AGE_MONTHS:
+        months = age_in_months(answers[BIRTH_DATE], answer)
         fits, reason, detail = months < int(values[0]), Reason.DIAGNOSED_AT_MONTHS, months
-    elif operator == _AGE_AT_MOST:
-        # The detail is the age in months, so a baby's age can be said in months.
-        months = age_in_months(answer, today)
-        fits, reason, detail = months // 12 <= int(values[0]), Reason.AGE_YEARS, months
+    elif operator in (Operator.AGE_AT_MOST_YEARS, Operator.AGE_AT_LEAST, Operator.AGE_AT_MOST):
+        number, unit = (values[0], "years") if operator == Operator.AGE_AT_MOST_YEARS else values
+        age = Age(age_in_months(answer, today), (today - answer).days, unit)
+        status = age_status(answer, today, int(number), unit, at_least=operator == Operator.AGE_AT_LEAST)
+        if status is None:
+            return Status.UNKNOWN, Reason.AGE_TOO_CLOSE, age
+        fits, reason, detail = status == Status.MET, Reason.AGE, age
     else:
         raise ValueError(f"unknown operator {operator!r}")
 
     # An exclusion rule describes who cannot join: matching it rules the child out.
-    if kind == _EXCLUSION:
+    if rule.kind == RuleKind.EXCLUSION:
         fits = not fits
-    return (_MET if fits else _NOT_MET), reason, detail
+    return (Status.MET if fits else Status.NOT_MET), reason, detail
 
 
-# Plain strings for the hot path: comparing to enum members costs an attribute lookup each time.
-_IN, _NOT_IN = str(Operator.IN), str(Operator.NOT_IN)
-_DIAGNOSED_BEFORE, _AGE_AT_MOST = str(Operator.DIAGNOSED_BEFORE_AGE_MONTHS), str(Operator.AGE_AT_MOST_YEARS)
-_EXCLUSION = str(RuleKind.EXCLUSION)
-_MET, _NOT_MET, _UNKNOWN = Status.MET, Status.NOT_MET, Status.UNKNOWN
-_MISSING, _UNSURE, _ANSWER = Reason.MISSING, Reason.UNSURE, Reason.ANSWER
-
-
-def outcome_of(statuses: Iterable[Status]) -> Outcome:
-    statuses = set(statuses)
-    if _NOT_MET in statuses:
-        return Outcome.DOES_NOT_QUALIFY
-    if _UNKNOWN in statuses:
-        return Outcome.NEEDS_MORE_INFORMATION
-    return Outcome.MAY_QUALIFY
+def _route_status(rule: Rule, answers: Mapping[str, object]) -> tuple[Status, Reason, object]:
+    given = [answers.get(key) for key in rule.reads]
+    if NO in given:
+        return Status.UNKNOWN, Reason.OTHER_ROUTE, rule.reads[given.index(NO)]
+    if UNSURE in given:
+        return Status.UNKNOWN, Reason.UNSURE, None
+    if any(answer in (None, "") for answer in given):
+        return Status.UNKNOWN, Reason.MISSING, None
+    return Status.MET, Reason.ANSWER, YES
 
 
 def trial_evaluate(
     trial: TrialRules, answers: Mapping[str, object], *, today: datetime.date, memo: dict | None = None
 ) -> TrialResult:
     """Every checked rule of one trial. `memo` shares the work between trials
-    that have the same rule (the same question, comparison and values); one
-    guardian against 10,000 trials makes few distinct evaluations."""
+    that have the same rule; one guardian against 10,000 trials makes few
+    distinct evaluations."""
     memo = {} if memo is None else memo
     evaluations = []
-    outcome = _MAY_QUALIFY
-    for signature in trial.signatures:
+    not_met = unknown = False
+    for rule, signature in zip(trial.checked, trial.signatures, strict=True):
         found = memo.get(signature)
         if found is None:
-            found = memo[signature] = _status(*signature, answers, today)
+            found = memo[signature] = rule_status(rule, answers, today)
         evaluations.append(found)
-        if found[0] is _NOT_MET:
-            outcome = _DOES_NOT_QUALIFY
-        elif found[0] is _UNKNOWN and outcome is _MAY_QUALIFY:
-            outcome = _NEEDS_MORE_INFORMATION
-    return TrialResult(trial.nct_id, outcome, trial.checked, tuple(evaluations), trial.unchecked)
-
-
-_MAY_QUALIFY, _DOES_NOT_QUALIFY = Outcome.MAY_QUALIFY, Outcome.DOES_NOT_QUALIFY
-_NEEDS_MORE_INFORMATION = Outcome.NEEDS_MORE_INFORMATION
+        not_met = not_met or found[0] == Status.NOT_MET
+        unknown = unknown or found[0] == Status.UNKNOWN
+    if not_met:
+        outcome = Outcome.DOES_NOT_QUALIFY
+    elif unknown or not trial.complete:
+        outcome = Outcome.NEEDS_MORE_INFORMATION
+    else:
+        outcome = Outcome.MAY_QUALIFY
+    return TrialResult(trial.nct_id, outcome, trial.checked, tuple(evaluations), trial.unchecked, trial.complete)
 
 
 def trials_evaluate(
@@ -293,6 +345,34 @@ def trials_evaluate(
 ) -> list[TrialResult]:
     memo: dict = {}
     return [trial_evaluate(trial, answers, today=today, memo=memo) for trial in trials]
+
+
+# ---------------------------------------------------------------------------
+# Rules from the registry record
+
+REGISTRY_AGE = re.compile(r"^\s*(\d+)\s*(year|month|week|day|hour|minute)s?\s*$", re.IGNORECASE)
+# The registry's sex field, and the answer to the sex question that fits it.
+REGISTRY_SEX = {"FEMALE": "girl", "MALE": "boy"}
+
+
+def registry_age(text: str) -> tuple[int, str] | None:
+    """ "18 Years" -> (18, "years"); "N/A", "" or anything else -> None (no limit)."""
+    match = REGISTRY_AGE.match(text or "")
+    if not match:
+        return None
+    return int(match.group(1)), match.group(2).lower() + "s"
+
+
+def registry_rules(*, minimum_age: str = "", maximum_age: str = "", sex: str = "") -> tuple[Rule, ...]:
+    """The rules every trial's registry record gives: age limits and sex."""
+    rules = []
+    if (minimum := registry_age(minimum_age)) and minimum[0] > 0:
+        rules.append(Rule("registry_minimum_age", "inclusion", BIRTH_DATE, Operator.AGE_AT_LEAST, minimum, "registry"))
+    if maximum := registry_age(maximum_age):
+        rules.append(Rule("registry_maximum_age", "inclusion", BIRTH_DATE, Operator.AGE_AT_MOST, maximum, "registry"))
+    if answer := REGISTRY_SEX.get((sex or "").strip().upper()):
+        rules.append(Rule("registry_sex", "inclusion", SEX, Operator.IN, (answer,), "registry"))
+    return tuple(rules)
 
 
 # ---------------------------------------------------------------------------
@@ -369,12 +449,12 @@ def date_parse(value: object) -> datetime.date | None:
 
 
 def answers_parse(
-    questions: Sequence[QuestionSpec], raw: Mapping[str, object], *, today: datetime.date, strict_keys: bool = False
+    questions: Sequence[QuestionSpec], raw: Mapping[str, object], *, today: datetime.date
 ) -> tuple[dict[str, object], dict[str, list[str]]]:
     """Checks and normalises raw answers (strings) into dates and values.
 
     Returns (answers, errors). Empty values are left out: a question left out is
-    unknown. With strict_keys, a key that is not a question is an error (the API).
+    unknown. Keys that are not questions are ignored here; the API's form refuses them.
     """
     by_key = {q.key: q for q in questions}
     answers: dict[str, object] = {}
@@ -385,11 +465,7 @@ def answers_parse(
 
     for key, value in raw.items():
         question = by_key.get(key)
-        if question is None:
-            if strict_keys:
-                error(key, "unknown_key")
-            continue
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if question is None or value is None or (isinstance(value, str) and not value.strip()):
             continue
         if question.kind == Kind.DATE:
             parsed = date_parse(value)
@@ -424,11 +500,18 @@ def answers_parse(
 
 
 def rule_problems(
-    *, question: QuestionSpec | None, operator: str, values: object, question_key: str | None = None
+    *,
+    question: QuestionSpec | None,
+    operator: str,
+    values: object,
+    kind: str = RuleKind.INCLUSION,
+    question_key: str | None = None,
+    others: Mapping[str, QuestionSpec] | None = None,
 ) -> dict[str, str]:
     """What is wrong with a rule, by field ("question", "operator", "values"); empty when it is sound.
 
     `question_key` names the question when `question` could not be found.
+    `others` are the questions an "every answer yes" rule names in its values.
     """
     if question is None:
         if question_key:
@@ -438,8 +521,10 @@ def rule_problems(
         return {}
     if not operator:
         return {"operator": _("Choose how the answer is compared.")}
-    if operator not in set(Operator):
+    if operator not in STAFF_OPERATORS:
         return {"operator": _("Unknown comparison “%(operator)s”.") % {"operator": operator}}
+    if operator == Operator.ALL_YES:
+        return _route_problems(question, values, kind, others or {})
     if not isinstance(values, list | tuple) or not values:
         return {"values": _("Give at least one value.")}
 
@@ -466,4 +551,18 @@ def rule_problems(
         return {"question": _("Choose the date of diagnosis: the age is counted from the date of birth to it.")}
     if operator == Operator.AGE_AT_MOST_YEARS and question.key != BIRTH_DATE:
         return {"question": _("Choose the date of birth: the age today is counted from it.")}
+    return {}
+
+
+def _route_problems(question: QuestionSpec, values: object, kind: str, others: Mapping[str, QuestionSpec]) -> dict:
+    if kind != RuleKind.INCLUSION:
+        return {"operator": _("“Every answer is yes” describes a way to join: use it for a who-can-join rule.")}
+    if question.kind != Kind.YES_NO:
+        return {"question": _("This comparison needs yes/no questions.")}
+    if not isinstance(values, list | tuple):
+        return {"values": _('Give the keys of the other yes/no questions as a list, for example ["surgery_done"].')}
+    for key in values:
+        other = others.get(key) if isinstance(key, str) else None
+        if other is None or other.kind != Kind.YES_NO or key == question.key:
+            return {"values": _("“%(key)s” is not another yes/no question.") % {"key": key}}
     return {}

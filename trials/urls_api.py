@@ -2,11 +2,10 @@
 
 from django.urls import path
 
-from trials.views import api as screening_api
-from trials.views import api_sites
+from trials.views import api_screening, api_sites
 
 urlpatterns = [
-    path("questions", screening_api.questions, name="api_questions"),
-    path("prescreen", screening_api.prescreen, name="api_prescreen"),
+    path("questions", api_screening.questions, name="api_questions"),
+    path("prescreen", api_screening.prescreen, name="api_prescreen"),
     path("trials/<str:nct_id>/sites", api_sites.trial_sites, name="api_trial_sites"),
 ]

@@ -184,8 +184,15 @@ class TreatmentGroupInline(TranslationTabularInline):
 
 @admin.register(Trial)
 class TrialAdmin(ReviewedContentAdmin):
-    list_display = ("nct_id", "plain_title", "overall_status", "registry_checked_at", "is_published")
-    list_filter = ("overall_status", "is_published", "condition_slug")
+    list_display = (
+        "nct_id",
+        "plain_title",
+        "overall_status",
+        "registry_checked_at",
+        "is_published",
+        "criteria_complete",
+    )
+    list_filter = ("overall_status", "is_published", "criteria_complete", "condition_slug")
     search_fields = ("nct_id", "brief_title", "plain_title", "sponsor")
     readonly_fields = REGISTRY_FIELDS
     inlines = [TreatmentGroupInline]
