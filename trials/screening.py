@@ -498,8 +498,8 @@ def doctor_questions(bank: Bank, screened: ScreenedTrial, result, answers: dict,
             found += about_rule(r.rule)
         elif r.status == Status.UNKNOWN:
             if r.reason in (Reason.OTHER_ROUTE, Reason.AGE_TOO_CLOSE):
+                # The answers cannot settle it: ask about the rule itself, then any part still unknown.
                 found += about_rule(r.rule)
-                continue
             keys = [key for key in r.rule.reads if answers.get(key) in (None, "", eligibility.UNSURE)]
             if ruled_out:
                 keys = [key for key in keys if key in asked]

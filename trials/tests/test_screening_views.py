@@ -295,7 +295,7 @@ def test_the_general_result_shows_trials_that_may_fit_first_and_folds_the_others
     assert " open" not in folded.split(">")[0]
     # One line each, with its reason, and no contact button of its own.
     lung = section(folded, 'id="result-NCT09000001"', "</li>")
-    assert "Does not fit: Age 18 years or older (from the registry) Your child is 9 months old." in " ".join(
+    assert "Does not fit Age 18 years or older (from the registry) Your child is 9 months old." in " ".join(
         re.sub(r"<[^>]+>", " ", lung).split()
     )
     assert "/contact/" not in folded and "Contact the study team" not in folded
