@@ -231,10 +231,18 @@ class TrialRules:
     def __post_init__(self):
         self.checked = tuple(rule for rule in self.rules if rule.question is not None)
         self.unchecked = tuple(rule for rule in self.rules if rule.question is None)
-        self.signatures = tuple(rule.signature for rule in self.checked)
+        self.signatures = tuple(signature_id(rule) for rule in self.checked)
 
     def question_keys(self) -> set[str]:
         return {key for rule in self.rules for key in rule.reads}
+
+
+_SIGNATURES: dict[tuple, int] = {}
+
+
+def signature_id(rule: Rule) -> int:
+    """A small number per distinct rule (what it compares, and how): cheaper to look up than the rule."""
+    return _SIGNATURES.setdefault(rule.signature, len(_SIGNATURES))
 
 
 class RuleResult(NamedTuple):
@@ -245,8 +253,9 @@ class RuleResult(NamedTuple):
     detail: object = None
 
 
-@dataclass(frozen=True, slots=True)
-class TrialResult:
+class TrialResult(NamedTuple):
+    # A named tuple rather than a dataclass: one guardian against 10,000 trials
+    # makes 10,000 of these, and each object made is work for the garbage collector.
     nct_id: str
     outcome: Outcome
     checked: tuple[Rule, ...]
@@ -322,22 +331,18 @@ def trial_evaluate(
     that have the same rule; one guardian against 10,000 trials makes few
     distinct evaluations."""
     memo = {} if memo is None else memo
-    evaluations = []
-    not_met = unknown = False
     for rule, signature in zip(trial.checked, trial.signatures, strict=True):
-        found = memo.get(signature)
-        if found is None:
-            found = memo[signature] = rule_status(rule, answers, today)
-        evaluations.append(found)
-        not_met = not_met or found[0] == Status.NOT_MET
-        unknown = unknown or found[0] == Status.UNKNOWN
-    if not_met:
+        if signature not in memo:
+            memo[signature] = rule_status(rule, answers, today)
+    evaluations = tuple(map(memo.__getitem__, trial.signatures))
+    statuses = {found[0] for found in evaluations}
+    if Status.NOT_MET in statuses:
         outcome = Outcome.DOES_NOT_QUALIFY
-    elif unknown or not trial.complete:
+    elif Status.UNKNOWN in statuses or not trial.complete:
         outcome = Outcome.NEEDS_MORE_INFORMATION
     else:
         outcome = Outcome.MAY_QUALIFY
-    return TrialResult(trial.nct_id, outcome, trial.checked, tuple(evaluations), trial.unchecked, trial.complete)
+    return TrialResult(trial.nct_id, outcome, trial.checked, evaluations, trial.unchecked, trial.complete)
 
 
 def trials_evaluate(
