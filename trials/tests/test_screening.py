@@ -2,9 +2,11 @@
 and the questions it gives for the child's doctor. Registry records are built in code."""
 
 import datetime
+import importlib
 import re
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
@@ -357,3 +359,52 @@ def test_loading_the_bank_takes_the_same_queries_for_many_trials(trials_data):
         bank = screening.bank_load()
     assert len(bank.trials) == 32
     assert len(many) == len(few)
+
+
+# ---------------------------------------------------------------------------
+# The shipped content, and databases loaded before these fixes
+
+
+@pytest.mark.django_db
+def test_only_the_leukemia_trial_ships_with_complete_criteria_and_staff_keep_the_last_word(trials_data):
+    complete = dict(Trial.objects.values_list("nct_id", "criteria_complete"))
+    assert complete == {"NCT06516679": True, "NCT05303727": False}
+    Trial.objects.filter(nct_id="NCT06516679").update(criteria_complete=False)
+    call_command("load_content", verbosity=0)
+    assert not Trial.objects.get(nct_id="NCT06516679").criteria_complete
+
+
+@pytest.mark.django_db
+def test_a_rule_the_study_team_checked_gets_its_questions_when_the_content_is_loaded_again(trials_data):
+    Criterion.objects.filter(key="treatment_response").update(question=None, operator="", values=[])
+    call_command("load_content", verbosity=0)
+    route = Criterion.objects.get(key="treatment_response")
+    assert (route.question.key, route.operator, route.values) == (
+        "induction_courses_7_or_more",
+        "all_yes",
+        ["tumour_surgery_done", "complete_response_normal_markers"],
+    )
+
+
+@pytest.mark.django_db
+def test_the_migration_fixes_a_database_loaded_with_the_old_newly_diagnosed_rule(trials_data):
+    from django.apps import apps
+
+    fixes = importlib.import_module("trials.migrations.0004_screening_content_fixes")
+    Trial.objects.filter(nct_id="NCT06516679").update(criteria_complete=False)
+    Criterion.objects.filter(key="newly_diagnosed").update(
+        question=Question.objects.get(key="disease_status"),
+        operator="in",
+        values=["newly_diagnosed"],
+        text_en=fixes.OLD_TEXT["text_en"],
+        text_ko="직원이 고친 문장",
+    )
+    fixes.forwards(apps, None)
+    criterion = Criterion.objects.get(key="newly_diagnosed")
+    assert (criterion.question, criterion.operator, criterion.values) == (None, "", [])
+    assert criterion.text_en == fixes.NEW_TEXT["text_en"]
+    assert criterion.text_ko == "직원이 고친 문장"  # staff's own words stay
+    assert Trial.objects.get(nct_id="NCT06516679").criteria_complete
+    # A refractory leukemia is no longer ruled out by a rule no known criterion gives.
+    refractory = {**LEUKEMIA_FIT, "disease_status": "refractory"}
+    assert by_trial(found_for(refractory))["NCT06516679"].outcome == Outcome.MAY_QUALIFY

@@ -276,7 +276,7 @@ def test_a_baby_ruled_out_by_steroids_is_told_why_first_and_what_to_ask_the_doct
     assert outcome(html, "NCT06516679") == "does_not_qualify"
     result = section(html, 'id="result-NCT06516679"')
     ruled_out = section(result, 'class="ruled-out"', "</div>")
-    assert "참여 전 4주 안에 스테로이드 약을 먹거나, 주사나 수액으로 맞은 아이" in ruled_out
+    assert "참여 전 4주 안에 스테로이드 약을 쓴 아이. 먹거나, 주사나 수액으로 맞은 경우" in ruled_out
     doctor = section(html, 'id="doctor-heading"')
     assert Question.objects.get(key="steroids_last_4_weeks").doctor_question_ko in doctor
     assert Question.objects.get(key="medicine_contraindication").doctor_question_ko in doctor
@@ -493,6 +493,9 @@ def criterion_form(trial, question, operator, values):
         ("birth_date", "in", '["2020-01-01"]', "not a date"),
         ("diagnosis_date", "diagnosed_before_age_months", '["a year"]', "one whole number"),
         ("diagnosis", "", '["all"]', "Choose how the answer is compared"),
+        ("induction_courses_7_or_more", "all_yes", '["shoe_size"]', "“shoe_size” is not another yes/no question"),
+        ("induction_courses_7_or_more", "all_yes", '["diagnosis"]', "“diagnosis” is not another yes/no question"),
+        ("diagnosis", "all_yes", '["tumour_surgery_done"]', "This comparison needs yes/no questions"),
     ],
 )
 def test_the_admin_refuses_a_rule_that_does_not_fit_its_question(
@@ -518,7 +521,21 @@ def test_the_admin_saves_a_sound_rule_and_a_study_team_check(staff_client, trial
     assert response.status_code == 302
     form = {**criterion_form(trial, None, "", "[]"), "key": "team-check"}
     assert staff_client.post("/admin/trials/criterion/add/", form).status_code == 302
-    assert Criterion.objects.filter(trial=trial, key__in=["new-rule", "team-check"]).count() == 2
+    route = {
+        **criterion_form(
+            trial, Question.objects.get(key="tumour_surgery_done"), "all_yes", '["complete_response_normal_markers"]'
+        ),
+        "key": "route",
+        "ask_doctor": "on",
+        "doctor_question_en": "Could another way in fit my child?",
+    }
+    assert staff_client.post("/admin/trials/criterion/add/", route).status_code == 302
+    saved = Criterion.objects.get(trial=trial, key="route")
+    assert saved.ask_doctor and saved.doctor_question == "Could another way in fit my child?"
+    assert Criterion.objects.filter(trial=trial, key__in=["new-rule", "team-check", "route"]).count() == 3
+    # Route questions are asked on the trial's page at once.
+    html = staff_client.get("/trials/NCT05303727/screen/").content.decode()
+    assert step_label(html) == "Step 1 of 3"
 
 
 @pytest.mark.django_db
