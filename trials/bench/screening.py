@@ -147,7 +147,7 @@ def run() -> list[tuple[str, str]]:
     registry_rules = sum(1 for t in many for r in t.rules if r.source == eligibility.Source.REGISTRY)
     one_guardian(specs, many)  # warm up
     unfrozen = [t * 1000 for t in timed(lambda: one_guardian(specs, many), ROUNDS)]
-    # As the site keeps its bank (trials/screening.py): out of the garbage collector's walks.
+    # As the site keeps its bank (trials/screening/bank.py): out of the garbage collector's walks.
     gc.freeze()
     times = [t * 1000 for t in timed(lambda: one_guardian(specs, many), ROUNDS)]
     gc.unfreeze()

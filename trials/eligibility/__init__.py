@@ -4,7 +4,7 @@ It takes the question bank, each trial's rules, the guardian's answers and
 today's date, and says for each trial whether the child may qualify, does not
 seem to qualify, or whether more information is needed. It never sees a request
 and never writes to the database; the web pages and the JSON API both call it
-through `trials/screening.py`.
+through `trials/screening/`.
 
 Conventions, decided once here:
 - "Not sure" (and a question left out) makes a rule unknown, never met.

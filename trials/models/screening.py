@@ -1,7 +1,7 @@
 """The guardian questionnaire and each trial's criteria, as data.
 
 Questions are asked once and shared by every trial. A criterion is a rule over
-one question's answer; the engine in `trials/eligibility.py` evaluates them
+one question's answer; the engine in `trials/eligibility/` evaluates them
 without touching the database.
 """
 

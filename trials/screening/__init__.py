@@ -4,7 +4,7 @@ The pages (`views/screening.py`) and the JSON API (`views/api_screening.py`) bot
 start from `screening_bank()`: the questions and, for every published trial
 that may still enrol, its rules from the registry record side by side with the
 rules staff encoded. The bank is built once per content version and kept in
-this process. `screen()` runs the engine (`trials/eligibility.py`) over one
+this process. `screen()` runs the engine (`trials/eligibility/`) over one
 guardian's answers and says, in the active language, what it found: each
 rule with its reason, the outcome, and the questions to take to the doctor.
 

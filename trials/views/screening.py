@@ -2,7 +2,7 @@
 
 Nothing is stored. The answers travel in the form from step to step (hidden
 fields); `ScreeningForm` works out which page comes next, and
-`trials/screening.py` says what the answers mean for each trial.
+`trials/screening/` says what the answers mean for each trial.
 """
 
 from django.http import Http404
