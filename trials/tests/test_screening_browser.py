@@ -238,6 +238,7 @@ def test_the_neuroblastoma_route_walked_in_chinese(screen_page, tmp_path):
     assert page.locator("details.not-fitting").get_attribute("open") is None
     assert "2022年6月1日" in page.inner_text(".your-answers")
     assert "根据您的回答，于" in page.inner_text(".checked-on")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # nothing sideways on a phone
     no_axe_violations(page)
     page.click("details.not-fitting summary")
     assert page.locator(".not-fitting-list").is_visible()  # details unfold without JavaScript too
@@ -265,4 +266,5 @@ def test_a_result_where_nothing_fits_passes_axe_with_the_fold_open(screen_page):
     assert page.locator("details.not-fitting").get_attribute("open") is not None
     assert page.locator(".not-fitting-list li").count() == 2
     assert page.locator(".not-fitting-list").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
     no_axe_violations(page)
