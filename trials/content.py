@@ -151,8 +151,14 @@ def load_trials(data: dict, criteria: dict, report: LoadReport) -> None:
         for order, group_data in enumerate(item.get("treatment_groups", [])):
             load_group(trial, order, group_data, report)
         # Criteria live in their own file, criteria.yaml: {criteria: {NCT...: [...]}}.
-        for order, criterion_data in enumerate(criteria.get("criteria", {}).get(trial.nct_id, [])):
+        created = [
             load_criterion(trial, order, criterion_data, report)
+            for order, criterion_data in enumerate(criteria.get("criteria", {}).get(trial.nct_id, []))
+        ]
+        if any(created) and trial.nct_id in criteria.get("criteria_complete", []):
+            # Marked complete when its criteria are first loaded; after that it is staff's call in the admin.
+            trial.criteria_complete = True
+            trial.save(update_fields=["criteria_complete"])
         load_faqs(item.get("faqs", []), trial, report)
 
 
@@ -186,19 +192,27 @@ def load_group(trial: Trial, order: int, data: dict, report: LoadReport) -> None
         step.save()
 
 
-def load_criterion(trial: Trial, order: int, data: dict, report: LoadReport) -> None:
+def load_criterion(trial: Trial, order: int, data: dict, report: LoadReport) -> bool:
+    """Returns True when the criterion is new."""
     criterion = Criterion.objects.filter(trial=trial, key=data["key"]).first()
-    if criterion is None:
-        criterion = Criterion(trial=trial, key=data["key"], kind=data["kind"], order=order)
-        if data.get("question"):
-            criterion.question = Question.objects.filter(key=data["question"]).first()
-            if criterion.question is None:
-                raise ContentError(f"{trial.nct_id} criterion {data['key']}: no question {data['question']!r}")
-            criterion.operator = data["operator"]
-            criterion.values = data.get("values", [])
+    created = criterion is None
+    if created:
+        criterion = Criterion(
+            trial=trial, key=data["key"], kind=data["kind"], order=order, ask_doctor=data.get("ask_doctor", False)
+        )
         report.count("criteria")
+    if criterion.question_id is None and data.get("question"):
+        # A new rule, or one the study team checked until the question bank could ask it.
+        criterion.question = Question.objects.filter(key=data["question"]).first()
+        if criterion.question is None:
+            raise ContentError(f"{trial.nct_id} criterion {data['key']}: no question {data['question']!r}")
+        criterion.operator = data["operator"]
+        criterion.values = data.get("values", [])
+        if not created:
+            report.filled += 1
     fill(criterion, data, Criterion.text_fields, (), report)
     criterion.save()
+    return created
 
 
 def load_faqs(items: list, trial: Trial | None, report: LoadReport) -> None:

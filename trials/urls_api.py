@@ -3,11 +3,10 @@
 from django.urls import path
 
 from trials import converters  # noqa: F401  (registers <nct:...>)
-from trials.views import api as screening_api
-from trials.views import api_sites
+from trials.views import api_screening, api_sites
 
 urlpatterns = [
-    path("questions", screening_api.questions, name="api_questions"),
-    path("prescreen", screening_api.prescreen, name="api_prescreen"),
+    path("questions", api_screening.questions, name="api_questions"),
+    path("prescreen", api_screening.prescreen, name="api_prescreen"),
     path("trials/<nct:nct_id>/sites", api_sites.trial_sites, name="api_trial_sites"),
 ]

@@ -1,6 +1,6 @@
 // The pre-screener, made quicker with JavaScript. Every page works without it.
 // - Questions that depend on an answer on the same step show or hide at once.
-// - "Print this page" appears only where it can work.
+// - "Print this page" appears only where it can work, and printing unfolds the folded trials.
 (function () {
   "use strict";
 
@@ -30,6 +30,13 @@
     form.addEventListener("change", applyConditions);
     applyConditions();
   }
+
+  // A printed result shows the folded trials too.
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details.not-fitting").forEach(function (details) {
+      details.open = true;
+    });
+  });
 
   document.querySelectorAll(".js-print").forEach(function (button) {
     button.hidden = false;

@@ -233,8 +233,16 @@ class TrialForm(ReviewForm):
 @admin.register(Trial)
 class TrialAdmin(ReviewedContentAdmin):
     form = TrialForm
-    list_display = ("nct_id", "plain_title", "overall_status", "facts_source", "is_published", "pending_count")
-    list_filter = ("is_published", "overall_status", "facts_source", "condition_slug")
+    list_display = (
+        "nct_id",
+        "plain_title",
+        "overall_status",
+        "facts_source",
+        "is_published",
+        "criteria_complete",
+        "pending_count",
+    )
+    list_filter = ("is_published", "criteria_complete", "overall_status", "facts_source", "condition_slug")
     search_fields = ("nct_id", "brief_title", "plain_title", "sponsor_en")
     readonly_fields = REGISTRY_FIELDS
     inlines = [TrialSourceInline, TreatmentGroupInline]

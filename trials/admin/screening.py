@@ -61,7 +61,7 @@ class QuestionAdmin(ReviewedContentAdmin):
 
 @admin.register(Criterion)
 class CriterionAdmin(ReviewedContentAdmin):
-    list_display = ("text", "trial", "kind", "question", "operator", "values", "order")
+    list_display = ("text", "trial", "kind", "question", "operator", "values", "ask_doctor", "order")
     list_filter = ("trial", "kind", "question")
     search_fields = ("text", "key")
     list_select_related = ("trial", "question")
@@ -72,8 +72,10 @@ class CriterionAdmin(ReviewedContentAdmin):
         if "values" in form.base_fields:
             form.base_fields["values"].help_text = _(
                 'A list. For "answer is one of the values": answers of the question, for example ["all", '
-                '"alal_lymphoid"]. For the age comparisons: one number, for example [12]. '
+                '"alal_lymphoid"]. For the age comparisons: one number, for example [12]. For "all answered '
+                'yes": the keys of the other yes/no questions, for example ["tumour_surgery_done"]. '
                 "For a who-cannot-join rule, describe the children who cannot join: a matching answer rules the "
-                "child out. Leave the question empty for a criterion the study team checks."
+                "child out. Leave the question empty for a criterion the study team checks. The registry's age "
+                "limits and sex are added by the pre-screener itself."
             )
         return form

@@ -228,6 +228,15 @@ class Trial(ReviewedContent):
     # An imported trial is a draft until staff publish it (with its plain-language title and summary).
     is_published = models.BooleanField(_("published"), default=False)
     order = models.PositiveSmallIntegerField(_("order"), default=100)
+    # The pre-screener never tells a guardian "may qualify" for a trial with rules it does not know.
+    criteria_complete = models.BooleanField(
+        _("criteria complete"),
+        default=False,
+        help_text=_(
+            "Tick only when every published criterion of this trial is entered as a rule and checked. Until then "
+            "the pre-screener never says a child may qualify: it says the study team must check the rest."
+        ),
+    )
 
     objects = TrialQuerySet.as_manager()
 

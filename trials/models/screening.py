@@ -1,7 +1,7 @@
 """The guardian questionnaire and each trial's criteria, as data.
 
 Questions are asked once and shared by every trial. A criterion is a rule over
-one question's answer; the engine in `trials/eligibility.py` evaluates them
+one question's answer; the engine in `trials/eligibility/` evaluates them
 without touching the database.
 """
 
@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from trials import eligibility
 from trials.models.content import ReviewedContent, Trial
 
 
@@ -28,7 +29,10 @@ class Question(ReviewedContent):
         _("question for the doctor"),
         max_length=300,
         blank=True,
-        help_text=_("Shown when the guardian is not sure, as a question to ask the child's doctor."),
+        help_text=_(
+            "Shown as a question to ask the child's doctor when the answer is not known, or when a rule that reads "
+            "it rules the child out and asks for a check."
+        ),
     )
     step = models.PositiveSmallIntegerField(_("step"), default=1)
     order = models.PositiveSmallIntegerField(default=0)
@@ -51,16 +55,19 @@ class Question(ReviewedContent):
     def __str__(self):
         return self.key
 
-    def as_spec(self):
-        """This question as plain data for the rule engine (reads the choices)."""
-        from trials.eligibility import QuestionSpec
+    def as_spec(self, key_of: dict[int, str] | None = None) -> eligibility.QuestionSpec:
+        """This question as plain data for the rule engine (reads the choices).
 
-        return QuestionSpec(
+        `key_of` maps question ids to keys, so a whole bank is built without a query per question.
+        """
+        if key_of is None:
+            key_of = {self.show_if_id: self.show_if.key} if self.show_if_id else {}
+        return eligibility.QuestionSpec(
             key=self.key,
             kind=self.kind,
             choices=tuple(choice.value for choice in self.choices.all()) if self.pk else (),
             step=self.step,
-            show_if=self.show_if.key if self.show_if_id else None,
+            show_if=key_of.get(self.show_if_id),
             show_if_values=tuple(self.show_if_values or ()),
         )
 
@@ -120,8 +127,9 @@ class Criterion(ReviewedContent):
         NOT_IN = "not_in", _("answer is none of the values")
         DIAGNOSED_BEFORE_AGE_MONTHS = "diagnosed_before_age_months", _("diagnosed before this age, in months")
         AGE_AT_MOST_YEARS = "age_at_most_years", _("child's age today is at most this many years")
+        ALL_YES = "all_yes", _("this question and the ones in the values are all answered yes (one known way in)")
 
-    text_fields = ("text",)
+    text_fields = ("text", "doctor_question")
 
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="criteria")
     key = models.SlugField(max_length=60, help_text=_("Stable name, used when content files are loaded."))
@@ -133,6 +141,23 @@ class Criterion(ReviewedContent):
     )
     operator = models.CharField(_("comparison"), max_length=40, choices=Operator.choices, blank=True)
     values = models.JSONField(_("values"), default=list, blank=True)
+    ask_doctor = models.BooleanField(
+        _("ask the doctor when it rules a child out"),
+        default=False,
+        help_text=_(
+            "Tick when a guardian could easily give a wrong answer here (a syndrome, the exact diagnosis, a "
+            "medicine): the result then suggests checking it with the child's doctor."
+        ),
+    )
+    doctor_question = models.CharField(
+        _("question for the doctor"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "For a criterion the study team checks, or one the answers cannot settle. Empty: the questions' own "
+            "questions for the doctor are used."
+        ),
+    )
 
     class Meta:
         ordering = ["trial", "kind", "order", "id"]
@@ -143,14 +168,25 @@ class Criterion(ReviewedContent):
     def __str__(self):
         return self.text
 
-    @property
-    def is_checked(self) -> bool:
-        return self.question_id is not None
+    def as_rule(self, key_of: dict[int, str]) -> eligibility.Rule:
+        """This criterion as plain data for the rule engine; `key_of` maps question ids to keys."""
+        return eligibility.Rule(
+            key=self.key,
+            kind=self.kind,
+            question=key_of.get(self.question_id),
+            operator=self.operator,
+            values=tuple(self.values or ()),
+            ask_doctor=self.ask_doctor,
+        )
 
     def clean(self):
-        from trials.eligibility import rule_problems
-
         question = self.question.as_spec() if self.question_id else None
-        problems = rule_problems(question=question, operator=self.operator, values=self.values)
+        others = {}
+        if self.operator == self.Operator.ALL_YES and isinstance(self.values, list):
+            keys = [value for value in self.values if isinstance(value, str)]
+            others = {q.key: q.as_spec() for q in Question.objects.filter(key__in=keys)}
+        problems = eligibility.rule_problems(
+            question=question, operator=self.operator, values=self.values, kind=self.kind, others=others
+        )
         if problems:
             raise ValidationError(problems)

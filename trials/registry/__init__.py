@@ -17,6 +17,7 @@ from trials.registry.records import (
     TrialFacts,
     fetch,
     parse_payload,
+    parse_study,
     read_file,
     registry_age_to_months,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "changes_record",
     "fetch",
     "parse_payload",
+    "parse_study",
     "read_file",
     "registry_age_to_months",
     "trials_import",

@@ -18,3 +18,13 @@ LEUKEMIA_FIT = {
     "other_interventional_study": "no",
     "guardian_consent": "yes",
 }
+
+# A child of 5 with stage 4 neuroblastoma on the one known route into NCT05303727.
+NEUROBLASTOMA_FIT = {
+    "birth_date": "2021-05-05",
+    "diagnosis": "neuroblastoma",
+    "neuroblastoma_stage": "stage_4_or_m",
+    "induction_courses_7_or_more": "yes",
+    "tumour_surgery_done": "yes",
+    "complete_response_normal_markers": "yes",
+}

@@ -157,3 +157,61 @@ def test_editing_marks_reviews_and_keeps_history(live_server, page, live_trials)
     assert versions[0].revision.user.username == "editor"
     page.goto(f"{live_server.url}/admin/trials/trial/{trial.pk}/history/")
     assert "editor" in page.content()
+
+
+def form_data(html: str) -> dict:
+    """What the browser would post from an admin change form, as it stands."""
+    from html.parser import HTMLParser
+
+    class Fields(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.data, self.textarea, self.select = {}, None, None
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            name = attrs.get("name")
+            if tag == "input" and name and attrs.get("type") not in ("submit", "button", "file"):
+                if attrs.get("type") in ("checkbox", "radio"):
+                    if "checked" in attrs:
+                        self.data.setdefault(name, []).append(attrs.get("value", "on"))
+                else:
+                    self.data[name] = attrs.get("value", "")
+            elif tag == "textarea" and name:
+                self.textarea, self.data[name] = name, ""
+            elif tag == "select" and name:
+                self.select, self.data[name] = name, ""
+            elif tag == "option" and self.select and "selected" in attrs:
+                self.data[self.select] = attrs.get("value", "")
+
+        def handle_endtag(self, tag):
+            if tag == "textarea":
+                self.textarea = None
+            elif tag == "select":
+                self.select = None
+
+        def handle_data(self, data):
+            if self.textarea:
+                self.data[self.textarea] += data
+
+    parser = Fields()
+    parser.feed(html)
+    return parser.data
+
+
+@pytest.mark.django_db
+def test_staff_see_and_set_whether_a_trials_criteria_are_complete(client, trials_data, staff_user):
+    client.force_login(staff_user)
+    listing = client.get("/admin/trials/trial/?criteria_complete__exact=1").content.decode()
+    assert "NCT06516679" in listing and "NCT05303727" not in listing
+    trial = Trial.objects.get(nct_id="NCT06516679")
+    url = f"/admin/trials/trial/{trial.pk}/change/"
+    html = client.get(url).content.decode()
+    assert 'name="criteria_complete"' in html and "never says a child may qualify" in html
+    data = form_data(html)
+    assert data.pop("criteria_complete") == ["on"]
+    data.pop("mark_reviewed", None)
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    trial.refresh_from_db()
+    assert trial.criteria_complete is False

@@ -1,4 +1,5 @@
-"""The rule engine, over the shipped question bank and criteria (read from the YAML files, no database)."""
+"""The rule engine, over the shipped question bank and criteria (read from the YAML files, no database),
+and over registry rules in every shape a registry record gives them."""
 
 import datetime
 from pathlib import Path
@@ -12,16 +13,16 @@ from trials import eligibility
 from trials.eligibility import (
     Outcome,
     QuestionSpec,
+    Reason,
     Rule,
     Status,
     TrialRules,
     age_in_months,
-    age_in_years,
-    anniversary,
     answers_parse,
-    first_birthday,
-    rule_evaluate,
+    registry_age,
+    registry_rules,
     rule_problems,
+    rule_status,
     trial_evaluate,
 )
 
@@ -57,9 +58,11 @@ def shipped_trials() -> dict[str, TrialRules]:
                     question=item.get("question"),
                     operator=item.get("operator", ""),
                     values=tuple(item.get("values", [])),
+                    ask_doctor=item.get("ask_doctor", False),
                 )
                 for item in items
             ),
+            complete=nct_id in data["criteria_complete"],
         )
         for nct_id, items in data["criteria"].items()
     }
@@ -76,6 +79,30 @@ def rule(trial: TrialRules, key: str) -> Rule:
     return next(r for r in trial.rules if r.key == key)
 
 
+def status_of(r: Rule, answers: dict, today: datetime.date = TODAY) -> Status:
+    return rule_status(r, answers, today)[0]
+
+
+# Oracles for the age convention, written the long way round.
+def anniversary(birth: datetime.date, months: int) -> datetime.date:
+    """The day a child born on `birth` becomes `months` months old: the same day
+    number, or the 1st of the next month where that day does not exist."""
+    year, month = divmod(birth.year * 12 + birth.month - 1 + months, 12)
+    try:
+        return datetime.date(year, month + 1, birth.day)
+    except ValueError:
+        year, month = (year + 1, 0) if month == 11 else (year, month + 1)
+        return datetime.date(year, month + 1, 1)
+
+
+def first_birthday(birth: datetime.date) -> datetime.date:
+    return anniversary(birth, 12)
+
+
+def age_in_years(birth: datetime.date, on: datetime.date) -> int:
+    return age_in_months(birth, on) // 12
+
+
 # ---------------------------------------------------------------------------
 # The shipped data
 
@@ -84,9 +111,13 @@ def test_question_bank_has_exactly_the_agreed_keys_and_values():
     assert [q.key for q in QUESTIONS] == [
         "birth_date",
         "diagnosis",
+        "sex",
         "diagnosis_date",
         "disease_status",
         "neuroblastoma_stage",
+        "induction_courses_7_or_more",
+        "tumour_surgery_done",
+        "complete_response_normal_markers",
         "prior_stem_cell_transplant",
         "steroids_last_4_weeks",
         "marrow_failure_syndrome",
@@ -107,8 +138,12 @@ def test_question_bank_has_exactly_the_agreed_keys_and_values():
     )
     assert BY_KEY["disease_status"].choices == ("newly_diagnosed", "relapsed", "refractory", "unsure")
     assert BY_KEY["neuroblastoma_stage"].choices == ("stage_4_or_m", "other", "unsure")
+    assert BY_KEY["sex"].choices == ("girl", "boy", "unsure")
     yes_no = {q.key for q in QUESTIONS if q.kind == "yes_no"}
     assert yes_no == {
+        "induction_courses_7_or_more",
+        "tumour_surgery_done",
+        "complete_response_normal_markers",
         "marrow_failure_syndrome",
         "prior_stem_cell_transplant",
         "steroids_last_4_weeks",
@@ -122,19 +157,40 @@ def test_question_bank_has_exactly_the_agreed_keys_and_values():
 def test_every_shipped_rule_is_sound():
     for trial in TRIALS.values():
         for r in trial.checked:
-            assert rule_problems(question=BY_KEY[r.question], operator=r.operator, values=list(r.values)) == {}, r
+            values = list(r.values)
+            assert (
+                rule_problems(
+                    question=BY_KEY[r.question], operator=r.operator, values=values, kind=r.kind, others=BY_KEY
+                )
+                == {}
+            ), r
 
 
-def test_the_neuroblastoma_trial_leaves_treatment_history_to_the_study_team():
-    unchecked = NEUROBLASTOMA.unchecked
-    assert [r.key for r in unchecked] == ["treatment_response"]
-    assert {r.key for r in NEUROBLASTOMA.checked} == {"age_18_or_under", "neuroblastoma", "stage_4_or_m"}
+def test_the_neuroblastoma_trial_asks_its_known_route_and_is_not_complete():
+    assert not NEUROBLASTOMA.unchecked
+    assert {r.key for r in NEUROBLASTOMA.checked} == {
+        "age_18_or_under",
+        "neuroblastoma",
+        "stage_4_or_m",
+        "treatment_response",
+    }
+    route = rule(NEUROBLASTOMA, "treatment_response")
+    assert route.reads == ("induction_courses_7_or_more", "tumour_surgery_done", "complete_response_normal_markers")
+    # Its exclusion criteria and other routes are not published.
+    assert not NEUROBLASTOMA.complete
 
 
-def test_the_leukemia_trial_encodes_every_listed_criterion():
-    inclusions = {r.key for r in LEUKEMIA.rules if r.kind == "inclusion"}
-    exclusions = {r.key for r in LEUKEMIA.rules if r.kind == "exclusion"}
-    assert inclusions == {"diagnosed_before_age_1", "all_or_lymphoid_alal", "newly_diagnosed", "guardian_consent"}
+def test_the_route_questions_are_asked_only_for_neuroblastoma():
+    for key in rule(NEUROBLASTOMA, "treatment_response").reads:
+        assert BY_KEY[key].show_if == "diagnosis"
+        assert BY_KEY[key].show_if_values == ("neuroblastoma",)
+
+
+def test_the_leukemia_trial_encodes_every_listed_criterion_and_is_complete():
+    assert LEUKEMIA.complete
+    inclusions = {r.key for r in LEUKEMIA.checked if r.kind == "inclusion"}
+    exclusions = {r.key for r in LEUKEMIA.checked if r.kind == "exclusion"}
+    assert inclusions == {"diagnosed_before_age_1", "all_or_lymphoid_alal", "guardian_consent"}
     assert exclusions == {
         "burkitt_or_mature_b",
         "marrow_failure_syndrome",
@@ -144,7 +200,23 @@ def test_the_leukemia_trial_encodes_every_listed_criterion():
         "steroids_last_4_weeks",
         "other_interventional_study",
     }
-    assert not LEUKEMIA.unchecked
+    # "Newly diagnosed" comes from the title, not from a known criterion: the study team checks it.
+    assert [r.key for r in LEUKEMIA.unchecked] == ["newly_diagnosed"]
+
+
+def test_each_answer_a_guardian_could_have_wrong_asks_for_a_doctor_check():
+    asks = {r.key for trial in TRIALS.values() for r in trial.checked if r.ask_doctor}
+    assert asks == {
+        "all_or_lymphoid_alal",
+        "burkitt_or_mature_b",
+        "marrow_failure_syndrome",
+        "prior_stem_cell_transplant",
+        "relapsed",
+        "medicine_contraindication",
+        "steroids_last_4_weeks",
+        "other_interventional_study",
+        "stage_4_or_m",
+    }
 
 
 # ---------------------------------------------------------------------------
@@ -161,11 +233,6 @@ CHOICE_TABLE = [
     (LEUKEMIA, "all_or_lymphoid_alal", {"diagnosis": "other"}, Status.NOT_MET),
     (LEUKEMIA, "all_or_lymphoid_alal", {"diagnosis": "unsure"}, Status.UNKNOWN),
     (LEUKEMIA, "all_or_lymphoid_alal", {}, Status.UNKNOWN),
-    (LEUKEMIA, "newly_diagnosed", {"disease_status": "newly_diagnosed"}, Status.MET),
-    (LEUKEMIA, "newly_diagnosed", {"disease_status": "relapsed"}, Status.NOT_MET),
-    (LEUKEMIA, "newly_diagnosed", {"disease_status": "refractory"}, Status.NOT_MET),
-    (LEUKEMIA, "newly_diagnosed", {"disease_status": "unsure"}, Status.UNKNOWN),
-    (LEUKEMIA, "newly_diagnosed", {}, Status.UNKNOWN),
     (LEUKEMIA, "guardian_consent", {"guardian_consent": "yes"}, Status.MET),
     (LEUKEMIA, "guardian_consent", {"guardian_consent": "no"}, Status.NOT_MET),
     (LEUKEMIA, "guardian_consent", {"guardian_consent": "unsure"}, Status.UNKNOWN),
@@ -211,7 +278,34 @@ for _key in [
     ids=[f"{t.nct_id}-{k}-{a}" for t, k, a, _e in CHOICE_TABLE],
 )
 def test_answer_rules(trial, key, answers, expected):
-    assert rule_evaluate(rule(trial, key), answers, today=TODAY).status == expected
+    assert status_of(rule(trial, key), answers) == expected
+
+
+def test_a_refractory_leukemia_is_not_ruled_out_by_any_known_criterion():
+    answers = {**LEUKEMIA_FIT, "disease_status": "refractory"}
+    assert trial_evaluate(LEUKEMIA, answers, today=TODAY).outcome == Outcome.MAY_QUALIFY
+
+
+ROUTE = ("induction_courses_7_or_more", "tumour_surgery_done", "complete_response_normal_markers")
+ROUTE_TABLE = [
+    # (three answers, status, reason)
+    (("yes", "yes", "yes"), Status.MET, Reason.ANSWER),
+    # A "no": this route does not fit, but other routes are not published, so nothing is ruled out.
+    (("no", "yes", "yes"), Status.UNKNOWN, Reason.OTHER_ROUTE),
+    (("yes", "no", "yes"), Status.UNKNOWN, Reason.OTHER_ROUTE),
+    (("yes", "yes", "no"), Status.UNKNOWN, Reason.OTHER_ROUTE),
+    (("no", "no", "no"), Status.UNKNOWN, Reason.OTHER_ROUTE),
+    (("no", "unsure", None), Status.UNKNOWN, Reason.OTHER_ROUTE),
+    (("yes", "unsure", "yes"), Status.UNKNOWN, Reason.UNSURE),
+    (("yes", "yes", None), Status.UNKNOWN, Reason.MISSING),
+    ((None, None, None), Status.UNKNOWN, Reason.MISSING),
+]
+
+
+@pytest.mark.parametrize(("given", "expected", "reason"), ROUTE_TABLE)
+def test_the_known_route_is_met_only_when_all_three_are_yes_and_never_rules_out(given, expected, reason):
+    answers = {key: value for key, value in zip(ROUTE, given, strict=True) if value is not None}
+    assert rule_status(rule(NEUROBLASTOMA, "treatment_response"), answers, TODAY)[:2] == (expected, reason)
 
 
 DIAGNOSED_BEFORE_1 = [
@@ -235,16 +329,14 @@ DIAGNOSED_BEFORE_1 = [
 @pytest.mark.parametrize(("birth", "diagnosis", "expected"), DIAGNOSED_BEFORE_1)
 def test_diagnosed_before_age_1(birth, diagnosis, expected):
     answers = {"birth_date": D(birth), "diagnosis_date": D(diagnosis)}
-    assert rule_evaluate(rule(LEUKEMIA, "diagnosed_before_age_1"), answers, today=TODAY).status == expected
+    assert status_of(rule(LEUKEMIA, "diagnosed_before_age_1"), answers) == expected
 
 
 @pytest.mark.parametrize(
     "answers", [{}, {"birth_date": D("2025-01-01")}, {"diagnosis_date": D("2025-06-01")}], ids=["none", "birth", "diag"]
 )
 def test_diagnosed_before_age_1_needs_both_dates(answers):
-    result = rule_evaluate(rule(LEUKEMIA, "diagnosed_before_age_1"), answers, today=TODAY)
-    assert result.status == Status.UNKNOWN
-    assert result.reason == eligibility.Reason.MISSING
+    assert rule_status(rule(LEUKEMIA, "diagnosed_before_age_1"), answers, TODAY)[:2] == (Status.UNKNOWN, Reason.MISSING)
 
 
 AGE_18 = [
@@ -263,11 +355,105 @@ AGE_18 = [
 @pytest.mark.parametrize(("birth", "today", "expected"), AGE_18)
 def test_age_18_or_under(birth, today, expected):
     answers = {"birth_date": D(birth)}
-    assert rule_evaluate(rule(NEUROBLASTOMA, "age_18_or_under"), answers, today=D(today)).status == expected
+    assert status_of(rule(NEUROBLASTOMA, "age_18_or_under"), answers, D(today)) == expected
 
 
 def test_age_18_or_under_is_unknown_without_a_birth_date():
-    assert rule_evaluate(rule(NEUROBLASTOMA, "age_18_or_under"), {}, today=TODAY).status == Status.UNKNOWN
+    assert status_of(rule(NEUROBLASTOMA, "age_18_or_under"), {}) == Status.UNKNOWN
+
+
+# ---------------------------------------------------------------------------
+# Rules from the registry record, in the registry's own units
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("18 Years", (18, "years")),
+        ("2 Years", (2, "years")),
+        ("1 Year", (1, "years")),
+        ("6 Months", (6, "months")),
+        ("4 Weeks", (4, "weeks")),
+        ("28 Days", (28, "days")),
+        ("24 Hours", (24, "hours")),
+        ("30 Minutes", (30, "minutes")),
+        (" 18 years ", (18, "years")),
+        ("N/A", None),
+        ("", None),
+        (None, None),
+        ("eighteen", None),
+        ("18", None),
+    ],
+)
+def test_registry_ages_are_read_in_their_own_units(text, expected):
+    assert registry_age(text) == expected
+
+
+def test_a_record_gives_a_rule_per_limit_and_none_for_no_limit():
+    assert registry_rules(minimum_age="N/A", maximum_age="", sex="ALL") == ()
+    assert registry_rules(minimum_age="0 Years", sex="") == ()  # "from birth" limits nothing
+    rules = registry_rules(minimum_age="18 Years", maximum_age="65 Years", sex="FEMALE")
+    assert [(r.key, r.operator, r.values, r.question, r.source) for r in rules] == [
+        ("registry_minimum_age", "age_at_least", (18, "years"), "birth_date", "registry"),
+        ("registry_maximum_age", "age_at_most", (65, "years"), "birth_date", "registry"),
+        ("registry_sex", "in", ("girl",), "sex", "registry"),
+    ]
+    assert registry_rules(sex="MALE")[0].values == ("boy",)
+    assert all(r.kind == "inclusion" and not r.ask_doctor for r in rules)
+
+
+REGISTRY_AGE_TABLE = [
+    # (minimum, maximum, birth, today, status)
+    ("18 Years", "", "2026-02-10", "2026-11-21", Status.NOT_MET),  # an adults-only trial and a baby
+    ("18 Years", "", "2008-11-21", "2026-11-21", Status.MET),  # 18 today
+    ("18 Years", "", "2008-11-22", "2026-11-21", Status.NOT_MET),  # 18 tomorrow
+    ("", "2 Years", "2023-12-22", "2026-11-21", Status.MET),  # 2 years 11 months is "2 years"
+    ("", "2 Years", "2023-11-21", "2026-11-21", Status.NOT_MET),  # 3 today
+    ("6 Months", "", "2026-05-22", "2026-11-21", Status.NOT_MET),  # 5 months 30 days
+    ("6 Months", "", "2026-05-21", "2026-11-21", Status.MET),
+    ("", "18 Months", "2025-05-22", "2026-11-21", Status.MET),  # 17 months
+    ("", "18 Months", "2025-05-21", "2026-11-21", Status.MET),  # 18 months today
+    ("", "18 Months", "2025-04-21", "2026-11-21", Status.NOT_MET),  # 19 months
+    ("4 Weeks", "", "2026-10-25", "2026-11-21", Status.NOT_MET),  # 27 days: 3 weeks
+    ("4 Weeks", "", "2026-10-24", "2026-11-21", Status.MET),  # 28 days: 4 weeks
+    ("", "4 Weeks", "2026-10-18", "2026-11-21", Status.MET),  # 34 days: still 4 whole weeks
+    ("", "4 Weeks", "2026-10-17", "2026-11-21", Status.NOT_MET),  # 35 days: 5 weeks
+    ("28 Days", "", "2026-10-24", "2026-11-21", Status.MET),
+    ("28 Days", "", "2026-10-25", "2026-11-21", Status.NOT_MET),
+    ("72 Hours", "", "2026-11-21", "2026-11-21", Status.NOT_MET),  # born today: under 24 hours
+    ("72 Hours", "", "2026-11-10", "2026-11-21", Status.MET),
+    ("24 Hours", "", "2026-11-20", "2026-11-21", Status.UNKNOWN),  # born yesterday: 0 to 48 hours old
+    ("", "60 Minutes", "2026-11-19", "2026-11-21", Status.NOT_MET),
+]
+
+
+@pytest.mark.parametrize(("minimum", "maximum", "birth", "today", "expected"), REGISTRY_AGE_TABLE)
+def test_registry_age_limits(minimum, maximum, birth, today, expected):
+    [limit] = registry_rules(minimum_age=minimum, maximum_age=maximum)
+    assert status_of(limit, {"birth_date": D(birth)}, D(today)) == expected
+
+
+def test_a_registry_age_gives_the_age_for_the_reason():
+    [limit] = registry_rules(minimum_age="18 Years")
+    status, reason, age = rule_status(limit, {"birth_date": D("2026-02-10")}, TODAY)
+    assert (status, reason) == (Status.NOT_MET, Reason.AGE)
+    assert (age.months, age.unit) == (9, "years")
+
+
+@pytest.mark.parametrize(
+    ("sex", "answer", "expected"),
+    [
+        ("FEMALE", "girl", Status.MET),
+        ("FEMALE", "boy", Status.NOT_MET),
+        ("FEMALE", "unsure", Status.UNKNOWN),
+        ("FEMALE", None, Status.UNKNOWN),
+        ("MALE", "boy", Status.MET),
+        ("MALE", "girl", Status.NOT_MET),
+    ],
+)
+def test_registry_sex(sex, answer, expected):
+    [limit] = registry_rules(sex=sex)
+    assert status_of(limit, {} if answer is None else {"sex": answer}) == expected
 
 
 # ---------------------------------------------------------------------------
@@ -285,7 +471,14 @@ LEUKEMIA_FIT = {
     "other_interventional_study": "no",
     "guardian_consent": "yes",
 }
-NEUROBLASTOMA_FIT = {"birth_date": D("2020-05-05"), "diagnosis": "neuroblastoma", "neuroblastoma_stage": "stage_4_or_m"}
+NEUROBLASTOMA_FIT = {
+    "birth_date": D("2020-05-05"),
+    "diagnosis": "neuroblastoma",
+    "neuroblastoma_stage": "stage_4_or_m",
+    "induction_courses_7_or_more": "yes",
+    "tumour_surgery_done": "yes",
+    "complete_response_normal_markers": "yes",
+}
 
 
 def test_a_fitting_infant_may_qualify_for_the_leukemia_trial_only():
@@ -293,18 +486,51 @@ def test_a_fitting_infant_may_qualify_for_the_leukemia_trial_only():
     assert trial_evaluate(NEUROBLASTOMA, LEUKEMIA_FIT, today=TODAY).outcome == Outcome.DOES_NOT_QUALIFY
 
 
-def test_a_fitting_child_with_neuroblastoma_may_qualify_and_the_rest_is_left_to_the_study_team():
+def test_a_child_with_neuroblastoma_who_fits_every_known_rule_still_needs_the_study_team():
+    # The trial's other rules are not published: never "may qualify".
     result = trial_evaluate(NEUROBLASTOMA, NEUROBLASTOMA_FIT, today=TODAY)
-    assert result.outcome == Outcome.MAY_QUALIFY
-    assert [r.key for r in result.unchecked] == ["treatment_response"]
+    assert {r.status for r in result.results} == {Status.MET}
+    assert result.outcome == Outcome.NEEDS_MORE_INFORMATION
+    assert not result.has_unknown and not result.complete
     assert trial_evaluate(LEUKEMIA, NEUROBLASTOMA_FIT, today=TODAY).outcome == Outcome.DOES_NOT_QUALIFY
+
+
+def test_a_child_with_neuroblastoma_whose_route_is_not_asked_needs_more_information():
+    answers = {key: value for key, value in NEUROBLASTOMA_FIT.items() if key not in ROUTE}
+    result = trial_evaluate(NEUROBLASTOMA, answers, today=TODAY)
+    assert result.outcome == Outcome.NEEDS_MORE_INFORMATION and result.has_unknown
 
 
 def test_one_unknown_answer_needs_more_information():
     answers = {**LEUKEMIA_FIT, "steroids_last_4_weeks": "unsure"}
     result = trial_evaluate(LEUKEMIA, answers, today=TODAY)
     assert result.outcome == Outcome.NEEDS_MORE_INFORMATION
-    assert result.unknown_keys() == ["steroids_last_4_weeks"]
+    assert [r.rule.key for r in result.results if r.status == Status.UNKNOWN] == ["steroids_last_4_weeks"]
+
+
+OUTCOME_TABLE = [
+    # (statuses of the rules, criteria complete, outcome)
+    ((Status.MET, Status.MET), True, Outcome.MAY_QUALIFY),
+    ((Status.MET, Status.MET), False, Outcome.NEEDS_MORE_INFORMATION),
+    ((Status.MET, Status.UNKNOWN), True, Outcome.NEEDS_MORE_INFORMATION),
+    ((Status.MET, Status.UNKNOWN), False, Outcome.NEEDS_MORE_INFORMATION),
+    ((Status.NOT_MET, Status.UNKNOWN), True, Outcome.DOES_NOT_QUALIFY),
+    ((Status.NOT_MET, Status.MET), False, Outcome.DOES_NOT_QUALIFY),
+    ((), True, Outcome.MAY_QUALIFY),
+    ((), False, Outcome.NEEDS_MORE_INFORMATION),
+]
+
+
+@pytest.mark.parametrize(("statuses", "complete", "expected"), OUTCOME_TABLE)
+def test_outcomes(statuses, complete, expected):
+    # One yes/no rule per status: "yes" meets it, "no" does not, no answer leaves it unknown.
+    rules, answers = [], {}
+    for index, status in enumerate(statuses):
+        rules.append(Rule(f"r{index}", "inclusion", f"q{index}", "in", ("yes",)))
+        if status != Status.UNKNOWN:
+            answers[f"q{index}"] = "yes" if status == Status.MET else "no"
+    trial = TrialRules("NCT00000001", tuple(rules), complete=complete)
+    assert trial_evaluate(trial, answers, today=TODAY).outcome == expected
 
 
 def test_a_left_out_question_counts_as_unknown():
@@ -320,6 +546,14 @@ def test_not_met_wins_over_unknown():
 def test_no_answers_at_all_needs_more_information():
     for trial in TRIALS.values():
         assert trial_evaluate(trial, {}, today=TODAY).outcome == Outcome.NEEDS_MORE_INFORMATION
+
+
+def test_trials_with_the_same_rule_share_one_evaluation():
+    memo = {}
+    twins = [TrialRules(f"NCT0000000{n}", registry_rules(minimum_age="18 Years")) for n in range(3)]
+    results = [trial_evaluate(t, {"birth_date": D("2000-01-01")}, today=TODAY, memo=memo) for t in twins]
+    assert len(memo) == 1
+    assert {r.results[0].status for r in results} == {Status.MET}
 
 
 # ---------------------------------------------------------------------------
@@ -360,11 +594,9 @@ def test_good_answers_are_read():
     }
 
 
-def test_unknown_keys_are_errors_only_when_strict():
+def test_unknown_keys_are_ignored_here():
+    # The API's form refuses them; the engine only reads the questions it knows.
     assert answers_parse(QUESTIONS, {"shoe_size": "3"}, today=TODAY) == ({}, {})
-    assert answers_parse(QUESTIONS, {"shoe_size": "3"}, today=TODAY, strict_keys=True)[1] == {
-        "shoe_size": [eligibility.MESSAGES["unknown_key"]]
-    }
 
 
 def test_empty_answers_are_left_out():
@@ -389,11 +621,12 @@ def test_a_child_with_leukemia_is_not_asked_the_neuroblastoma_stage():
 
 
 def test_a_child_with_neuroblastoma_is_not_asked_the_leukemia_questions():
-    assert visible({"diagnosis": "neuroblastoma"}) == ["birth_date", "diagnosis", "neuroblastoma_stage"]
+    assert visible({"diagnosis": "neuroblastoma"}) == ["birth_date", "diagnosis", "sex", "neuroblastoma_stage", *ROUTE]
 
 
-def test_not_sure_or_no_diagnosis_asks_everything():
-    assert visible({"diagnosis": "unsure"}) == visible({}) == [q.key for q in QUESTIONS]
+def test_not_sure_asks_everything_but_the_neuroblastoma_route():
+    assert visible({}) == [q.key for q in QUESTIONS]
+    assert visible({"diagnosis": "unsure"}) == [q.key for q in QUESTIONS if q.key not in ROUTE]
 
 
 def test_answers_to_questions_no_longer_asked_are_dropped():
@@ -403,8 +636,12 @@ def test_answers_to_questions_no_longer_asked_are_dropped():
 
 def test_a_trial_asks_only_its_own_questions_and_their_parents():
     keys = [q.key for q in eligibility.questions_for(QUESTIONS, [NEUROBLASTOMA])]
-    assert keys == ["birth_date", "diagnosis", "neuroblastoma_stage"]
-    assert len(eligibility.questions_for(QUESTIONS, [LEUKEMIA, NEUROBLASTOMA])) == len(QUESTIONS)
+    assert keys == ["birth_date", "diagnosis", "neuroblastoma_stage", *ROUTE]
+    # The sex question is asked only when a trial is for girls only or boys only.
+    both = [q.key for q in eligibility.questions_for(QUESTIONS, [LEUKEMIA, NEUROBLASTOMA])]
+    assert both == [q.key for q in QUESTIONS if q.key != "sex"]
+    girls = TrialRules("NCT00000002", registry_rules(sex="FEMALE"))
+    assert [q.key for q in eligibility.questions_for(QUESTIONS, [girls])] == ["sex"]
 
 
 # ---------------------------------------------------------------------------
@@ -434,6 +671,27 @@ def test_unsound_rules_are_refused(question, operator, values, field):
     problems = rule_problems(question=BY_KEY[question], operator=operator, values=values)
     assert list(problems) == [field]
     assert problems[field]
+
+
+@pytest.mark.parametrize(
+    ("question", "values", "kind", "field"),
+    [
+        ("induction_courses_7_or_more", ["shoe_size"], "inclusion", "values"),
+        ("induction_courses_7_or_more", ["diagnosis"], "inclusion", "values"),  # not a yes/no question
+        ("induction_courses_7_or_more", ["induction_courses_7_or_more"], "inclusion", "values"),
+        ("induction_courses_7_or_more", "tumour_surgery_done", "inclusion", "values"),
+        ("diagnosis", ["tumour_surgery_done"], "inclusion", "question"),
+        ("induction_courses_7_or_more", ["tumour_surgery_done"], "exclusion", "operator"),
+    ],
+)
+def test_unsound_routes_are_refused(question, values, kind, field):
+    problems = rule_problems(question=BY_KEY[question], operator="all_yes", values=values, kind=kind, others=BY_KEY)
+    assert list(problems) == [field]
+
+
+def test_registry_comparisons_are_not_for_staff():
+    problems = rule_problems(question=BY_KEY["birth_date"], operator="age_at_least", values=[18, "years"])
+    assert list(problems) == ["operator"]
 
 
 def test_a_rule_naming_an_unknown_question_is_refused():
@@ -475,7 +733,24 @@ def unsure(answers: dict, key: str) -> dict:
     return changed
 
 
+REGISTRY_AGES = ["", "N/A", "0 Years", "18 Years", "2 Years", "6 Months", "18 Months", "4 Weeks", "28 Days", "24 Hours"]
+registry_sets = st.builds(
+    registry_rules,
+    minimum_age=st.sampled_from(REGISTRY_AGES),
+    maximum_age=st.sampled_from(REGISTRY_AGES),
+    sex=st.sampled_from(["", "ALL", "FEMALE", "MALE"]),
+)
+
+
+@st.composite
+def any_trials(draw):
+    """A shipped trial's rules, with any registry rules and either completeness."""
+    base = draw(st.sampled_from(list(TRIALS.values())))
+    return TrialRules(base.nct_id, draw(registry_sets) + base.rules, complete=draw(st.booleans()))
+
+
 all_rules = [(trial, r) for trial in TRIALS.values() for r in trial.checked]
+RANK = {outcome: index for index, outcome in enumerate(eligibility.OUTCOME_ORDER)}
 
 
 @settings(max_examples=300, deadline=None)
@@ -483,20 +758,38 @@ all_rules = [(trial, r) for trial in TRIALS.values() for r in trial.checked]
 def test_not_sure_never_makes_a_rule_met(answers, index, today):
     _trial, r = all_rules[index]
     for key in r.reads:
-        assert rule_evaluate(r, unsure(answers, key), today=today).status == Status.UNKNOWN
+        assert status_of(r, unsure(answers, key), today) != Status.MET
 
 
 @settings(max_examples=300, deadline=None)
-@given(answers=answer_sets(), key=st.sampled_from([q.key for q in QUESTIONS]), today=dates)
-def test_changing_one_answer_to_not_sure_never_turns_does_not_qualify_into_may_qualify(answers, key, today):
-    for trial in TRIALS.values():
-        before = trial_evaluate(trial, answers, today=today).outcome
-        after = trial_evaluate(trial, unsure(answers, key), today=today).outcome
-        if before == Outcome.DOES_NOT_QUALIFY:
-            assert after != Outcome.MAY_QUALIFY
-        if key in trial.question_keys() and key in answers:
-            # An answer a rule reads, made unsure, can never leave "may qualify" standing.
-            assert after != Outcome.MAY_QUALIFY
+@given(answers=answer_sets(), trial=any_trials(), today=dates)
+def test_a_trial_whose_criteria_are_not_complete_never_may_qualify(answers, trial, today):
+    incomplete = TrialRules(trial.nct_id, trial.rules, complete=False)
+    assert trial_evaluate(incomplete, answers, today=today).outcome != Outcome.MAY_QUALIFY
+
+
+@settings(max_examples=300, deadline=None)
+@given(answers=answer_sets(), base=st.sampled_from(list(TRIALS.values())), extra=registry_sets, today=dates)
+def test_adding_a_registry_rule_never_turns_a_not_met_criterion_into_met(answers, base, extra, today):
+    before = trial_evaluate(base, answers, today=today)
+    after = trial_evaluate(TrialRules(base.nct_id, extra + base.rules, complete=base.complete), answers, today=today)
+    statuses = {r.rule.key: r.status for r in after.results}
+    for found in before.results:
+        assert statuses[found.rule.key] == found.status
+    # And the outcome can only stay or get worse.
+    assert RANK[after.outcome] >= RANK[before.outcome]
+
+
+@settings(max_examples=300, deadline=None)
+@given(answers=answer_sets(), key=st.sampled_from([q.key for q in QUESTIONS]), trial=any_trials(), today=dates)
+def test_changing_one_answer_to_not_sure_never_turns_does_not_qualify_into_may_qualify(answers, key, trial, today):
+    before = trial_evaluate(trial, answers, today=today).outcome
+    after = trial_evaluate(trial, unsure(answers, key), today=today).outcome
+    if before == Outcome.DOES_NOT_QUALIFY:
+        assert after != Outcome.MAY_QUALIFY
+    if key in trial.question_keys() and key in answers:
+        # An answer a rule reads, made unsure, can never leave "may qualify" standing.
+        assert after != Outcome.MAY_QUALIFY
 
 
 @settings(max_examples=500, deadline=None)
@@ -522,7 +815,7 @@ def test_age_never_goes_down(three):
 def test_diagnosed_before_age_1_means_before_the_first_birthday(birth, days):
     diagnosis = birth + datetime.timedelta(days=days)
     answers = {"birth_date": birth, "diagnosis_date": diagnosis}
-    status = rule_evaluate(rule(LEUKEMIA, "diagnosed_before_age_1"), answers, today=TODAY).status
+    status = status_of(rule(LEUKEMIA, "diagnosed_before_age_1"), answers)
     assert (status == Status.MET) == (diagnosis < first_birthday(birth))
 
 

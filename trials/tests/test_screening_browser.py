@@ -94,7 +94,7 @@ def test_leukemia_flow_with_a_step_back(screen_page):
 def test_neuroblastoma_flow_and_a_mistake_corrected(screen_page):
     page = screen_page
     page.goto(page.base_url + "/trials/NCT05303727/screen/")
-    assert progress(page) == "Step 1 of 2"
+    assert progress(page) == "Step 1 of 3"
     page.fill("#id_birth_date", "2099-01-01")
     answer(page, "diagnosis", "neuroblastoma")
     page.click(NEXT)
@@ -107,7 +107,7 @@ def test_neuroblastoma_flow_and_a_mistake_corrected(screen_page):
     page.fill("#id_birth_date", "2019-04-01")
     page.click(NEXT)
 
-    assert progress(page) == "Step 2 of 2"
+    assert progress(page) == "Step 2 of 3"
     no_axe_violations(page)
     answer(page, "neuroblastoma_stage", "stage_4_or_m")
     page.click(BACK)
@@ -116,10 +116,16 @@ def test_neuroblastoma_flow_and_a_mistake_corrected(screen_page):
     assert page.is_checked('#q-neuroblastoma_stage input[value="stage_4_or_m"]')
     page.click(NEXT)
 
+    assert progress(page) == "Step 3 of 3"
+    for key in ("induction_courses_7_or_more", "tumour_surgery_done", "complete_response_normal_markers"):
+        answer(page, key, "yes")
+    page.click(NEXT)
+
     result = page.locator("[data-outcome]")
     assert result.count() == 1
-    assert result.get_attribute("data-outcome") == "may_qualify"
-    assert "The study team checks the rest" in result.inner_text()
+    # Every known rule fits; the others are not published, so the study team must check.
+    assert result.get_attribute("data-outcome") == "needs_more_information"
+    assert "Your answers fit every rule we know." in result.inner_text()
     assert page.is_visible("text=Contact the study team")
     no_axe_violations(page)
 
@@ -194,3 +200,71 @@ def test_without_javascript_a_same_step_follow_up_says_when_it_applies_and_is_dr
     assert "Stage 4 or stage M" not in page.inner_text(".your-answers")
     assert page.locator("[data-outcome]").get_attribute("data-outcome") == "does_not_qualify"
     context.close()
+
+
+ROUTE = ("induction_courses_7_or_more", "tumour_surgery_done", "complete_response_normal_markers")
+
+
+def test_the_neuroblastoma_route_walked_in_chinese(screen_page, tmp_path):
+    # Journeys 2.1: a father in Guangzhou whose child has had 6 courses, surgery not done yet.
+    page = screen_page
+    page.goto(page.base_url + "/zh-hans/screen/")
+    assert progress(page) == "第 1 步，共 4 步"
+    page.fill("#id_birth_date", "2022-06-01")
+    answer(page, "diagnosis", "neuroblastoma")
+    page.click(NEXT)
+    assert progress(page) == "第 2 步，共 3 步"
+    answer(page, "neuroblastoma_stage", "stage_4_or_m")
+    page.click(NEXT)
+
+    assert progress(page) == "第 3 步，共 3 步"
+    assert page.is_visible("text=您的孩子是否已经接受了至少7个疗程的诱导化疗（第一阶段化疗）？")
+    assert page.is_visible("text=肿瘤标志物是指血液中的NSE和尿液中的VMA。")
+    no_axe_violations(page)
+    page.screenshot(path=tmp_path / "route-zh.png", full_page=True)
+    answer(page, "induction_courses_7_or_more", "no")
+    answer(page, "tumour_surgery_done", "no")
+    answer(page, "complete_response_normal_markers", "unsure")
+    page.click(NEXT)
+
+    result = page.locator("section[data-outcome]")
+    assert result.count() == 1  # the leukemia trial is folded below
+    assert result.get_attribute("data-outcome") == "needs_more_information"
+    assert "您有一项回答了“否”。" in result.inner_text()
+    doctor = page.inner_text(".doctor-questions")
+    assert "NCT05303727研究已知的那种入组途径" in doctor
+    assert "我的孩子是否达到完全缓解" in doctor
+    assert "看起来不符合的试验（1）" in page.inner_text("details.not-fitting summary")
+    assert page.locator("details.not-fitting").get_attribute("open") is None
+    assert "2022年6月1日" in page.inner_text(".your-answers")
+    assert "根据您的回答，于" in page.inner_text(".checked-on")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # nothing sideways on a phone
+    no_axe_violations(page)
+    page.click("details.not-fitting summary")
+    assert page.locator(".not-fitting-list").is_visible()  # details unfold without JavaScript too
+    no_axe_violations(page)
+
+    # Change one answer: straight back to its step, every answer kept.
+    page.click('.your-answers button[value="change:3"] >> nth=0')
+    assert progress(page) == "第 3 步，共 3 步"
+    assert page.is_checked('#q-induction_courses_7_or_more input[value="no"]')
+    for key in ROUTE:
+        answer(page, key, "yes")
+    page.click(NEXT)
+    assert page.locator("section[data-outcome]").get_attribute("data-outcome") == "needs_more_information"
+    assert "您的回答符合我们知道的所有标准。" in page.inner_text("section[data-outcome]")
+    page.click("#screen-form button[value=change]")
+    assert progress(page) == "第 1 步，共 3 步"
+    assert page.input_value("#id_birth_date") == "2022-06-01"
+
+
+def test_a_result_where_nothing_fits_passes_axe_with_the_fold_open(screen_page):
+    page = screen_page
+    page.goto(page.base_url + "/screen/")
+    answer(page, "diagnosis", "aml")
+    page.click(NEXT)
+    assert page.locator("details.not-fitting").get_attribute("open") is not None
+    assert page.locator(".not-fitting-list li").count() == 2
+    assert page.locator(".not-fitting-list").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    no_axe_violations(page)
