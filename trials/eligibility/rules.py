@@ -79,6 +79,9 @@ class Reason(StrEnum):
     AGE_TOO_CLOSE = "age_too_close"
     # A known route answered "no": other routes exist, so this rules nothing out.
     OTHER_ROUTE = "other_route"
+    # Past a registry's upper age by less than one of its units ("2 Years" and 2 years 11 months old):
+    # whole units say it fits, the exact age says it does not. Only the study team can say.
+    AGE_PAST_LIMIT = "age_past_limit"
 
 
 class Age(NamedTuple):
@@ -101,6 +104,23 @@ def age_in_months(birth: datetime.date, on: datetime.date) -> int:
     if on.day < birth.day:
         months -= 1
     return months
+
+
+def months_after(birth: datetime.date, months: int) -> datetime.date:
+    """The day a child born on `birth` is `months` months old (the 1st of the next month where the day is missing)."""
+    year, month = divmod(birth.year * 12 + birth.month - 1 + months, 12)
+    try:
+        return datetime.date(year, month + 1, birth.day)
+    except ValueError:
+        return datetime.date(year + (month == 11), (month + 1) % 12 + 1, 1)
+
+
+def past_exactly(birth: datetime.date, today: datetime.date, number: int, unit: str) -> bool:
+    """True when the child is older than exactly `number` `unit`s (a day past their Nth birthday, say)."""
+    if unit in ("years", "months"):
+        return today > months_after(birth, number * (12 if unit == "years" else 1))
+    days = {"weeks": 7, "days": 1}.get(unit)
+    return days is not None and (today - birth).days > number * days
 
 
 MINUTES_IN = {"hours": 60, "minutes": 1}
@@ -277,6 +297,8 @@ def rule_status(rule: Rule, answers: Mapping[str, object], today: datetime.date)
         status = age_status(answer, today, int(number), unit, at_least=operator == Operator.AGE_AT_LEAST)
         if status is None:
             return Status.UNKNOWN, Reason.AGE_TOO_CLOSE, age
+        if operator == Operator.AGE_AT_MOST and status == Status.MET and past_exactly(answer, today, int(number), unit):
+            return Status.UNKNOWN, Reason.AGE_PAST_LIMIT, age
         fits, reason, detail = status == Status.MET, Reason.AGE, age
     else:
         raise ValueError(f"unknown operator {operator!r}")

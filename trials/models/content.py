@@ -101,9 +101,22 @@ class RegistryStatus(models.TextChoices):
     UNKNOWN = "UNKNOWN", _("Unknown")
 
     @classmethod
-    def may_enrol(cls) -> set[str]:
-        """Statuses under which a child could still join (unknown included: only the team can say)."""
-        return {cls.RECRUITING, cls.NOT_YET_RECRUITING, cls.ENROLLING_BY_INVITATION, cls.AVAILABLE, cls.UNKNOWN}
+    def closed(cls) -> frozenset[str]:
+        """Statuses under which no new child can join. Any other value, even one not known yet, may still enrol:
+        leaving a trial out must be a decision."""
+        return frozenset(
+            {
+                cls.ACTIVE_NOT_RECRUITING,
+                cls.COMPLETED,
+                cls.TERMINATED,
+                cls.WITHDRAWN,
+                cls.SUSPENDED,
+                cls.NO_LONGER_AVAILABLE,
+                cls.TEMPORARILY_NOT_AVAILABLE,
+                cls.APPROVED_FOR_MARKETING,
+                cls.WITHHELD,
+            }
+        )
 
 
 class TrialQuerySet(models.QuerySet):

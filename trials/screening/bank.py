@@ -13,23 +13,10 @@ from django.db.models import Prefetch
 from trials import eligibility
 from trials.cache import content_version
 from trials.models import Criterion, Question, Trial
+from trials.models.content import RegistryStatus
 
-# ClinicalTrials.gov's statuses for a study that takes no new participants
-# (overallStatus, with the expanded-access ones). Any other value, including
-# one we do not know yet, is screened: leaving a trial out must be a decision.
-CLOSED_STATUSES = frozenset(
-    {
-        "ACTIVE_NOT_RECRUITING",
-        "COMPLETED",
-        "TERMINATED",
-        "WITHDRAWN",
-        "SUSPENDED",
-        "NO_LONGER_AVAILABLE",
-        "TEMPORARILY_NOT_AVAILABLE",
-        "APPROVED_FOR_MARKETING",
-        "WITHHELD",
-    }
-)
+# The registry's statuses for a study that takes no new participants (one definition, on the model).
+CLOSED_STATUSES = RegistryStatus.closed()
 
 
 def may_enrol(status: str) -> bool:

@@ -195,7 +195,7 @@ def trial_screen(bank: Bank, screened: ScreenedTrial, result, answers: dict, ask
     for found in result.results:
         rule = found.rule
         if rule.source == eligibility.Source.REGISTRY:
-            text = Said(plain=registry_rule_text(rule))
+            text = Said(plain=registry_rule_text(rule, screened.trial))
         else:
             text = Said(screened.criteria[rule.key], "text")
         lines.append(Line(rule, found.status, status_label(rule.kind, found.status), reason_text(found, bank), text))
@@ -263,7 +263,7 @@ def doctor_questions(bank: Bank, screened: ScreenedTrial, result, answers: dict,
 def rule_question(screened: ScreenedTrial, rule: eligibility.Rule) -> str:
     """A question about a rule that has none of its own."""
     criterion = screened.criteria.get(rule.key)
-    text = criterion.text if criterion is not None else registry_rule_text(rule)
+    text = criterion.text if criterion is not None else registry_rule_text(rule, screened.trial)
     return gettext("Does my child fit this rule of study %(nct_id)s: “%(rule)s”?") % {
         "nct_id": screened.trial.nct_id,
         "rule": text.rstrip("."),

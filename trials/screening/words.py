@@ -7,7 +7,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from django.utils import formats
-from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import gettext, ngettext
 
 from trials import eligibility
 from trials.eligibility import Outcome, Reason, RuleResult, Status
@@ -18,9 +18,7 @@ if TYPE_CHECKING:
 
 
 def long_date(day: datetime.date) -> str:
-    """25 April 2026, 2026년 4월 25일, 2026年4月25日: never a bare ISO date."""
-    if (get_language() or "en").startswith("en"):
-        return formats.date_format(day, "j F Y")
+    """25 April 2026, 2026년 4월 25일, 2026年4月25日 (trialfinder/formats): never a bare ISO date."""
     return formats.date_format(day, "DATE_FORMAT")
 
 
@@ -51,13 +49,24 @@ def age_words(number: int, unit: str) -> str:
     return forms[unit]() % {"count": number}
 
 
-def registry_rule_text(rule: eligibility.Rule) -> str:
-    if rule.operator == eligibility.Operator.AGE_AT_LEAST:
-        return gettext("Age %(age)s or older (from the registry)") % {"age": age_words(*rule.values)}
-    if rule.operator == eligibility.Operator.AGE_AT_MOST:
-        return gettext("Age %(age)s or younger (from the registry)") % {"age": age_words(*rule.values)}
+def registry_rule_text(rule: eligibility.Rule, trial: Trial) -> str:
+    """A rule from the trial's record, saying where it came from: the registry, or copies of its record."""
+    copies = trial.facts_source == Trial.FactsSource.COMPILED
+    if rule.operator in (eligibility.Operator.AGE_AT_LEAST, eligibility.Operator.AGE_AT_MOST):
+        age = age_words(*rule.values)
+        if rule.operator == eligibility.Operator.AGE_AT_LEAST:
+            if copies:
+                return gettext("Age %(age)s or older (from copies of the registry record)") % {"age": age}
+            return gettext("Age %(age)s or older (from the registry)") % {"age": age}
+        if copies:
+            return gettext("Age %(age)s or younger (from copies of the registry record)") % {"age": age}
+        return gettext("Age %(age)s or younger (from the registry)") % {"age": age}
     if rule.values == ("girl",):
+        if copies:
+            return gettext("Girls only (from copies of the registry record)")
         return gettext("Girls only (from the registry)")
+    if copies:
+        return gettext("Boys only (from copies of the registry record)")
     return gettext("Boys only (from the registry)")
 
 
@@ -79,6 +88,14 @@ def age_reason(age: eligibility.Age) -> str:
         }
     years = age.months // 12
     return ngettext("Your child is %(years)d year old.", "Your child is %(years)d years old.", years) % {"years": years}
+
+
+def unit_name(unit: str) -> str:
+    return {
+        "years": gettext("year"),
+        "months": gettext("month"),
+        "weeks": gettext("week"),
+    }.get(unit, gettext("day"))
 
 
 def reason_text(result: RuleResult, bank: Bank) -> str:
@@ -103,6 +120,11 @@ def reason_text(result: RuleResult, bank: Bank) -> str:
         ) % {"months": months}
     if result.reason == Reason.AGE:
         return age_reason(result.detail)
+    if result.reason == Reason.AGE_PAST_LIMIT:
+        return gettext(
+            "%(age)s That is past this age limit by less than a whole %(unit)s. Only the study team can say "
+            "whether the limit still includes your child."
+        ) % {"age": age_reason(result.detail), "unit": unit_name(result.detail.unit)}
     if result.reason == Reason.AGE_TOO_CLOSE:
         return gettext("Your child is so close to this age limit that the date of birth alone cannot tell.")
     if rule.operator == eligibility.Operator.ALL_YES:

@@ -6,6 +6,9 @@ modules). Nothing here is copied from real records: every value is made up.
 
 import copy
 
+from trials.models import Trial
+from trials.registry import parse_study, trials_import
+
 BASE = {
     "protocolSection": {
         "identificationModule": {"nctId": "NCT09000001", "briefTitle": "A made-up study of a new treatment"},
@@ -72,3 +75,54 @@ def location(city: str, country: str = "Korea, Republic of", *, facility: str | 
     if point is not None:
         place["geoPoint"] = {"lat": point[0], "lon": point[1]}
     return place
+
+
+def study_record(
+    nct_id: str,
+    *,
+    title: str = "A study",
+    status: str = "RECRUITING",
+    minimum_age: str | None = None,
+    maximum_age: str | None = None,
+    sex: str | None = "ALL",
+    conditions: tuple[str, ...] = (),
+) -> dict:
+    """A record with no sites and only the limits given (a limit left out is not in the record)."""
+    return study(
+        nct_id,
+        locations=[],
+        identificationModule__briefTitle=title,
+        statusModule__overallStatus=status,
+        eligibilityModule__minimumAge=minimum_age,
+        eligibilityModule__maximumAge=maximum_age,
+        eligibilityModule__sex=sex,
+        conditionsModule__conditions=list(conditions),
+    )
+
+
+def import_records(*records: dict) -> list[Trial]:
+    """Imports and publishes the records, as `import_trials --publish` does for scripted set-ups."""
+    trials_import(records=[parse_study(record, "test record") for record in records], publish=True)
+    ids = [record["protocolSection"]["identificationModule"]["nctId"] for record in records]
+    trials = list(Trial.objects.filter(nct_id__in=ids))
+    return sorted(trials, key=lambda trial: ids.index(trial.nct_id))
+
+
+# Real shapes, as the registry writes them.
+ADULTS_ONLY = study_record(
+    "NCT09000001",
+    title="Immunotherapy for Advanced Non-small Cell Lung Cancer",
+    minimum_age="18 Years",
+    conditions=("Non-small Cell Lung Cancer",),
+)
+WITHDRAWN = study_record(
+    "NCT09000002", title="A Withdrawn Study in Children", status="WITHDRAWN", maximum_age="17 Years"
+)
+TERMINATED = study_record("NCT09000003", title="A Terminated Study", status="TERMINATED", minimum_age="N/A")
+INFANTS_IN_MONTHS = study_record(
+    "NCT09000004", title="A Study for Infants", minimum_age="6 Months", maximum_age="21 Months"
+)
+NEWBORNS_IN_WEEKS = study_record("NCT09000005", title="A Study for Newborns", maximum_age="4 Weeks")
+GIRLS_ONLY = study_record(
+    "NCT09000006", title="A Study of Ovarian Germ Cell Tumours", sex="FEMALE", maximum_age="25 Years"
+)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from trials.models import Criterion, Question
 from trials.tests.answers import LEUKEMIA_FIT, NEUROBLASTOMA_FIT
-from trials.tests.registry_records import (
+from trials.tests.records import (
     ADULTS_ONLY,
     GIRLS_ONLY,
     INFANTS_IN_MONTHS,

@@ -407,7 +407,7 @@ REGISTRY_AGE_TABLE = [
     ("18 Years", "", "2026-02-10", "2026-11-21", Status.NOT_MET),  # an adults-only trial and a baby
     ("18 Years", "", "2008-11-21", "2026-11-21", Status.MET),  # 18 today
     ("18 Years", "", "2008-11-22", "2026-11-21", Status.NOT_MET),  # 18 tomorrow
-    ("", "2 Years", "2023-12-22", "2026-11-21", Status.MET),  # 2 years 11 months is "2 years"
+    ("", "2 Years", "2023-12-22", "2026-11-21", Status.UNKNOWN),  # 2 years 11 months: past "2 years", in whole years 2
     ("", "2 Years", "2023-11-21", "2026-11-21", Status.NOT_MET),  # 3 today
     ("6 Months", "", "2026-05-22", "2026-11-21", Status.NOT_MET),  # 5 months 30 days
     ("6 Months", "", "2026-05-21", "2026-11-21", Status.MET),
@@ -416,7 +416,8 @@ REGISTRY_AGE_TABLE = [
     ("", "18 Months", "2025-04-21", "2026-11-21", Status.NOT_MET),  # 19 months
     ("4 Weeks", "", "2026-10-25", "2026-11-21", Status.NOT_MET),  # 27 days: 3 weeks
     ("4 Weeks", "", "2026-10-24", "2026-11-21", Status.MET),  # 28 days: 4 weeks
-    ("", "4 Weeks", "2026-10-18", "2026-11-21", Status.MET),  # 34 days: still 4 whole weeks
+    ("", "4 Weeks", "2026-10-18", "2026-11-21", Status.UNKNOWN),  # 34 days: 4 whole weeks, but past 28 days
+    ("", "4 Weeks", "2026-10-24", "2026-11-21", Status.MET),  # 28 days: exactly 4 weeks
     ("", "4 Weeks", "2026-10-17", "2026-11-21", Status.NOT_MET),  # 35 days: 5 weeks
     ("28 Days", "", "2026-10-24", "2026-11-21", Status.MET),
     ("28 Days", "", "2026-10-25", "2026-11-21", Status.NOT_MET),
@@ -827,3 +828,19 @@ def test_a_leap_day_baby_has_birthdays_on_1_march_in_common_years(year):
     assert anniversary(birth, 48) == datetime.date(year + 4, 2, 29)
     assert age_in_years(birth, datetime.date(year + 1, 2, 28)) == 0
     assert age_in_years(birth, datetime.date(year + 1, 3, 1)) == 1
+
+
+@pytest.mark.parametrize(
+    ("birth", "status", "reason"),
+    [
+        ("2024-11-21", "met", "age"),  # exactly 2 years old today: "2 Years" includes the birthday
+        ("2024-11-20", "unknown", "age_past_limit"),  # a day past: whole years say 2, the exact age says more
+        ("2023-12-22", "unknown", "age_past_limit"),  # 2 years and 11 months: not rounded down to "2 years"
+        ("2023-11-21", "not_met", "age"),  # 3 years
+    ],
+)
+def test_a_registry_upper_age_is_never_rounded_down_for_a_child_past_it(birth, status, reason):
+    """ "2 Years": a child of 35 months is neither plainly in nor plainly out; only the study team can say."""
+    (limit,) = registry_rules(maximum_age="2 Years")
+    found = rule_status(limit, {"birth_date": D(birth)}, TODAY)
+    assert (found[0], found[1]) == (status, reason)

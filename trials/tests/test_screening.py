@@ -16,7 +16,7 @@ from trials.eligibility import Outcome
 from trials.models import Criterion, Question, Trial
 from trials.screening import long_date, may_enrol, screening_bank
 from trials.tests.answers import LEUKEMIA_FIT, NEUROBLASTOMA_FIT, TODAY
-from trials.tests.registry_records import (
+from trials.tests.records import (
     ADULTS_ONLY,
     GIRLS_ONLY,
     INFANTS_IN_MONTHS,
@@ -150,7 +150,7 @@ def test_registry_rules_are_shown_beside_the_staff_rules_with_the_childs_age(tri
     assert item.outcome == Outcome.DOES_NOT_QUALIFY
     leukemia = by_trial(found_for(LEUKEMIA_FIT))["NCT06516679"]
     assert [str(line.text) for line in leukemia.lines if line.from_registry] == [
-        "Age 2 years or younger (from the registry)"
+        "Age 2 years or younger (from copies of the registry record)"
     ]
 
 
@@ -162,7 +162,8 @@ def test_registry_rules_are_shown_beside_the_staff_rules_with_the_childs_age(tri
         ("2026-05-22", "not_met", "not_met"),  # 5 months and 30 days
         ("2025-02-21", "met", "not_met"),  # 21 months today
         ("2025-01-21", "not_met", "not_met"),  # 22 months
-        ("2026-10-18", "not_met", "met"),  # 34 days: 4 whole weeks
+        ("2026-10-18", "not_met", "unknown"),  # 34 days: 4 whole weeks, but past 28 days: the team says
+        ("2026-10-24", "not_met", "met"),  # 28 days: exactly 4 weeks
         ("2026-10-17", "not_met", "not_met"),  # 35 days: 5 weeks
     ],
 )

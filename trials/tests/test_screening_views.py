@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from trials.models import Criterion, Question, Trial
 from trials.tests.answers import LEUKEMIA_FIT, NEUROBLASTOMA_FIT
-from trials.tests.registry_records import ADULTS_ONLY, GIRLS_ONLY, WITHDRAWN, import_records, study_record
+from trials.tests.records import ADULTS_ONLY, GIRLS_ONLY, WITHDRAWN, import_records, study_record
 
 
 @pytest.fixture(autouse=True)
@@ -251,7 +251,7 @@ def test_the_result_lists_every_criterion_with_a_reason_and_questions_for_the_do
     staff_rules = Criterion.objects.filter(trial__nct_id="NCT06516679", question__isnull=False).count()
     # Staff's rules and the registry's age limit, side by side.
     assert len(re.findall(r'class="criterion criterion-(?:met|not_met|unknown)', leukemia)) == staff_rules + 1
-    assert "Age 2 years or younger (from the registry)" in leukemia
+    assert "Age 2 years or younger (from copies of the registry record)" in leukemia
     assert leukemia.count("criterion-unknown") == 2
     assert "Your child was diagnosed at 6 months old." in leukemia
     assert "You answered “Not sure”." in leukemia
