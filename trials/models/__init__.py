@@ -9,6 +9,7 @@ from trials.models.content import (
     Trial,
     TrialSource,
 )
+from trials.models.notes import SharedNotes
 from trials.models.screening import Choice, Criterion, Question
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "FieldReview",
     "GlossaryTerm",
     "Question",
+    "SharedNotes",
     "Site",
     "TreatmentGroup",
     "TreatmentStep",
