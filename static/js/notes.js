@@ -106,7 +106,13 @@ function drawNoteCard(note, withActions) {
   if (note.passage) passage.textContent = note.passage;
   else passage.remove();
   card.querySelector(".note-text").textContent = note.text;
-  if (!withActions) card.querySelector(".note-actions").remove();
+  if (!withActions) {
+    // Shared, listed or printed: the section says where the note belongs; "your note" would be wrong.
+    card.querySelector(".note-actions").remove();
+    card.querySelector(".note-label").remove();
+    card.querySelector(".note-section").textContent = sectionTitles[note.section] || "";
+    card.removeAttribute("role");
+  }
   return card;
 }
 
@@ -331,6 +337,16 @@ function initInline(hooks) {
   drawAll();
 }
 
+// A moment in the reader's own time zone and language ("2026년 12월 6일 오전 7:34").
+function localTime(iso) {
+  try {
+    var options = { dateStyle: "long", timeStyle: "short" };
+    return new Intl.DateTimeFormat(document.documentElement.lang || undefined, options).format(new Date(iso));
+  } catch (error) {
+    return "";
+  }
+}
+
 function unique(value, index, list) {
   return list.indexOf(value) === index;
 }
@@ -389,6 +405,20 @@ function afterBlock(section, node) {
 
 // ---------------------------------------------------------------------------
 // Sharing: seal here, send only ciphertext
+
+function initCopyButtons() {
+  if (!navigator.clipboard) return;
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var source = document.getElementById(button.dataset.copy);
+      var value = source.value !== undefined && source.tagName === "INPUT" ? source.value : source.textContent;
+      navigator.clipboard.writeText(value.replace(/\s+/g, source.tagName === "INPUT" ? "" : " ").trim()).then(function () {
+        announce(button.dataset.copied);
+      });
+    });
+  });
+}
 
 function initShare(root) {
   var form = document.getElementById("share-form");
@@ -451,7 +481,7 @@ function initShare(root) {
       var made = document.getElementById("share-made");
       document.getElementById("share-link").value = answer.link;
       document.getElementById("share-passcode").textContent = sealing.displayPasscode(sealed.passcode);
-      document.getElementById("share-expires").textContent = answer.expires;
+      document.getElementById("share-expires").textContent = localTime(answer.expires_at) || answer.expires;
       made.hidden = false;
       status.textContent = "";
       var title = document.getElementById("share-title");
@@ -530,6 +560,8 @@ function initOpen(root) {
     input.classList.add("is-invalid");
     input.setAttribute("aria-invalid", "true");
     input.setAttribute("aria-describedby", "passcode-error");
+    var left = document.getElementById("tries-left");
+    if (left) left.hidden = true;
     input.focus();
     input.select();
   }
@@ -617,10 +649,7 @@ function initDoctor(root) {
       })
       .forEach(function (note) {
         var item = document.createElement("li");
-        var card = drawNoteCard(note, false);
-        card.removeAttribute("role");
-        card.querySelector(".note-label").remove();
-        item.appendChild(card);
+        item.appendChild(drawNoteCard(note, false));
         list.appendChild(item);
         place.hidden = false;
       });
@@ -632,6 +661,7 @@ function initDoctor(root) {
 
 // ---------------------------------------------------------------------------
 
+initCopyButtons();
 var hooks = Array.prototype.slice.call(document.querySelectorAll(".note-hook"));
 if (hooks.length) initInline(hooks);
 var shareRoot = document.querySelector("[data-notes-share]");

@@ -94,7 +94,9 @@ def shared_url(request, shared: SharedNotes) -> str:
 
 
 def long_datetime(value) -> str:
-    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+    """The date and time in the page's language, with the server's time zone named (the reader's may differ)."""
+    local = timezone.localtime(value)
+    return f"{formats.date_format(local, 'DATETIME_FORMAT')} ({local.tzname()})"
 
 
 def wants_json(request) -> bool:
@@ -220,7 +222,13 @@ def share_sealed(request):
         return JsonResponse({"error": gettext("The notes could not be shared. Please try again.")}, status=400)
     shared = sealing.shared_notes_create(sealed=form.cleaned_data["sealed"], days=form.cleaned_data["days"])
     LOG.info("Shared notes %s made, sealed in the browser, for %d days", shared.pk, form.cleaned_data["days"])
-    return JsonResponse({"link": shared_url(request, shared), "expires": long_datetime(shared.expires_at)})
+    return JsonResponse(
+        {
+            "link": shared_url(request, shared),
+            "expires": long_datetime(shared.expires_at),
+            "expires_at": shared.expires_at.isoformat(),
+        }
+    )
 
 
 def share_plain(request):
