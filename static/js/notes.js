@@ -100,8 +100,8 @@ function plain(notes) {
 }
 
 function drawNoteCard(note, withActions) {
-  var card = fromTemplate("note-card-template");
-  card.querySelector(".note-section").textContent = sectionTitles[note.section] ? " · " + sectionTitles[note.section] : "";
+  var card = fromTemplate("note-template");
+  card.querySelector(".note-section").textContent = "";
   var passage = card.querySelector(".note-passage");
   if (note.passage) passage.textContent = note.passage;
   else passage.remove();

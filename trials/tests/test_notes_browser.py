@@ -12,8 +12,8 @@ import subprocess
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import expect
 from django.db import connection
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from trials.models import SharedNotes
