@@ -307,10 +307,13 @@ function initInline(hooks) {
       window.getSelection().removeAllRanges();
       openEditor(chosen.place, chosen.passage, null);
     });
-    document.addEventListener("selectionchange", debounce(function () {
+    var showBar = function () {
       pending = currentSelection();
       bar.hidden = !pending;
-    }, 200));
+    };
+    document.addEventListener("selectionchange", debounce(showBar, 200));
+    // Words may be selected before this script has run.
+    showBar();
   }
 
   function currentSelection() {
@@ -670,3 +673,5 @@ var sharedRoot = document.querySelector("[data-shared-notes]");
 if (sharedRoot) initOpen(sharedRoot);
 var doctorRoot = document.querySelector("[data-doctor]");
 if (doctorRoot) initDoctor(doctorRoot);
+// Tests (and anyone curious) can tell that the notes are ready.
+document.documentElement.dataset.notes = "ready";

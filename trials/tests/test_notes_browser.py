@@ -67,8 +67,14 @@ def check_page(page, axe_page):
     assert page.js_errors == []
 
 
+def notes_ready(page):
+    """Waits for static/js/notes.js, a module script that runs after the page is parsed."""
+    page.locator("html[data-notes=ready]").wait_for(state="attached")
+
+
 def select_words(page, section_heading: str, words: str):
     """Selects the first occurrence of the words in the section, as a reader's finger or mouse would."""
+    notes_ready(page)
     page.evaluate(
         """([heading, words]) => {
           const section = document.querySelector(`section[aria-labelledby="${heading}"]`);
@@ -147,7 +153,8 @@ def test_notes_with_javascript_korean_owner_chinese_reader(contexts, tmp_path, c
     assert card.count() == 1 and KO_NOTE in card.inner_text()
 
     # A second note by keyboard alone, on the risks section, then changed and deleted.
-    risks_button = page.locator('section[aria-labelledby="risks-heading"] .note-hook button')
+    risks_button = page.get_by_role("button", name="메모 추가").nth(3)
+    assert risks_button.get_attribute("aria-describedby") == "risks-heading"
     risks_button.focus()
     page.keyboard.press("Enter")
     page.keyboard.type(KO_NOTE_2)
@@ -175,6 +182,8 @@ def test_notes_with_javascript_korean_owner_chinese_reader(contexts, tmp_path, c
 
     # Share: sealed here, only ciphertext sent.
     page.get_by_role("link", name="내 메모 공유하기").click()
+    page.wait_for_url("**/ko/notes/share/**")
+    notes_ready(page)
     expect(page.locator("#share-list li")).to_have_count(1)
     assert KO_NOTE in page.locator("#share-list").inner_text()
     check_page(page, contexts.axe_page)
@@ -191,6 +200,7 @@ def test_notes_with_javascript_korean_owner_chinese_reader(contexts, tmp_path, c
     reader = contexts(locale="zh-CN")
     reader.goto(link)
     assert "/zh-hans/notes/s/" in reader.url
+    notes_ready(reader)
     check_page(reader, contexts.axe_page)
     reader.get_by_label("口令").fill("1234 5678 1234 5678")
     reader.get_by_role("button", name="打开笔记").click()
@@ -216,6 +226,7 @@ def test_notes_with_javascript_korean_owner_chinese_reader(contexts, tmp_path, c
 
     # Whoever holds link and passcode deletes the notes at once; the link then says so.
     reader.goto(link)
+    notes_ready(reader)
     reader.get_by_label("口令").fill(passcode)
     reader.get_by_role("button", name="打开笔记").click()
     reader.locator("#opened").wait_for(state="visible")
@@ -223,7 +234,7 @@ def test_notes_with_javascript_korean_owner_chinese_reader(contexts, tmp_path, c
     expect(reader.locator("#opened-status")).to_contain_text("笔记已删除")
     check_page(reader, contexts.axe_page)
     page.goto(link)
-    assert "비밀번호를 가진 사람이 이 메모를 지웠어요." in page.inner_text("main")
+    expect(page.locator("main")).to_contain_text("비밀번호를 가진 사람이 이 메모를 지웠어요.")
     check_page(page, contexts.axe_page)
 
 
