@@ -190,7 +190,11 @@ def main() -> None:
     import django
 
     django.setup()
-    for name, title in (("trials.bench.screening", "Pre-screener"), ("trials.bench.sites", "Nearest study site")):
+    for name, title in (
+        ("trials.bench.screening", "Pre-screener"),
+        ("trials.bench.sites", "Nearest study site"),
+        ("trials.bench.notes", "Shared notes and the doctor's page"),
+    ):
         module = optional_module(name)
         if module is None or not hasattr(module, "run"):
             continue
