@@ -267,5 +267,8 @@ LOGGING = {
         # Django's request logger prints the path of failed requests; the contact
         # and screening forms use POST bodies, never query strings, for personal data.
         "django.server": {"level": "WARNING"},
+        # The PDF renderer and its font subsetter report every step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

@@ -61,7 +61,18 @@ class PreferredLanguageMiddleware:
 
 
 # Pages that carry a child's answers or a guardian's details: never kept by a browser or proxy cache.
-PRIVATE_PAGES = {"screen", "trial_screen", "trial_contact", "trial_contact_sent", "api_prescreen"}
+PRIVATE_PAGES = {
+    "screen",
+    "trial_screen",
+    "trial_contact",
+    "trial_contact_sent",
+    "api_prescreen",
+    "notes",
+    "share_notes",
+    "shared_notes",
+    "shared_notes_delete",
+    "doctor",
+}
 # Device features the site may use. Only the contact page asks for the location, and only on this site.
 PERMISSIONS = "camera=(), microphone=(), payment=(), usb=()"
 

@@ -7,6 +7,8 @@ from trials import (
     views,
 )
 from trials.views import contact as contact_views
+from trials.views import doctor as doctor_views
+from trials.views import notes as notes_views
 from trials.views import screening as screening_views
 
 urlpatterns = [
@@ -22,4 +24,9 @@ urlpatterns = [
     path("glossary/", views.glossary, name="glossary"),
     path("privacy/", views.privacy, name="privacy"),
     path("about/", views.about, name="about"),
+    path("notes/", notes_views.notes_page, name="notes"),
+    path("notes/share/", notes_views.share, name="share_notes"),
+    path("notes/s/<str:link>/", notes_views.shared_notes, name="shared_notes"),
+    path("notes/s/<str:link>/delete/", notes_views.shared_notes_delete, name="shared_notes_delete"),
+    path("doctor/", doctor_views.doctor, name="doctor"),
 ]

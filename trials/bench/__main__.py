@@ -203,6 +203,7 @@ def main() -> None:
     modules = (
         ("trials.bench.screening", "Pre-screener"),
         ("trials.bench.sites", "Nearest study site"),
+        ("trials.bench.notes", "Shared notes and the doctor's page"),
         ("trials.bench.scale", "Pages at registry scale (10,000 trials, 100,000 sites; uncached, in-process)"),
     )
     for name, title in modules:

@@ -9,6 +9,7 @@ from trials.models.content import (
     Trial,
     TrialSource,
 )
+from trials.models.notes import SharedNotes
 from trials.models.registry import PendingChange
 from trials.models.screening import Choice, Criterion, Question
 
@@ -21,6 +22,7 @@ __all__ = [
     "GlossaryTerm",
     "PendingChange",
     "Question",
+    "SharedNotes",
     "Site",
     "TreatmentGroup",
     "TreatmentStep",

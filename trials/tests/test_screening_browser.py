@@ -175,7 +175,9 @@ def test_print_button_appears_only_with_javascript(browser, live_server, live_tr
         page.goto(live_server.url + "/screen/")
         answer(page, "diagnosis", "other")
         page.click(NEXT)
-        assert page.is_visible("text=What we found")
+        # The click starts the form's submission; wait for the result and its scripts before looking at it.
+        page.get_by_role("heading", name="What we found").wait_for()
+        page.wait_for_load_state()
         assert page.locator(".js-print").is_visible() is enabled
         assert page.is_visible("text=print this page or save it as a PDF")
         context.close()
