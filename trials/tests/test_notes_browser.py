@@ -26,6 +26,7 @@ def _links_to_the_live_server(settings, live_server):
     """Shared links are made from SITE_URL: here, the test's own server."""
     settings.SITE_URL = live_server.url
 
+
 PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 1, "is_mobile": True, "has_touch": True}
 KO_NOTE = "확인용 메모 7421: 아기가 벌써 항암 치료 2주째인데 참여할 수 있는지 물어보기"
 KO_NOTE_2 = "확인용 두 번째 메모 5803"
