@@ -458,3 +458,32 @@ def nearest_sites(queryset, *, latitude: float, longitude: float, limit: int = 2
 def default_site(sites: list):
     """The nearest recruiting site, or None: a site that is not recruiting is never the default."""
     return next((site for site in sites if site.is_recruiting and site.distance_km is not None), None)
+
+
+# Looking places up by number and by position: the contact form's candidate
+# buttons send a place's number, and a device's position is named after the
+# nearest place, so neither a raw position nor a wrong namesake is ever used.
+NEAREST_PLACE_KM = 50.0
+
+
+def place_by_id(geonameid: int) -> Place | None:
+    index = place_index()
+    try:
+        return index.place(index.geonameids.index(geonameid))
+    except ValueError:
+        return None
+
+
+def nearest_place(latitude: float, longitude: float, *, within_km: float = NEAREST_PLACE_KM) -> Place | None:
+    """The biggest-named nearest place within `within_km` (scans a 1-degree latitude band)."""
+    index = place_index()
+    band = within_km / 111.0 + 0.01
+    start = bisect_left(index.point_keys, point_key(max(latitude - band, -90), -180))
+    end = bisect_right(index.point_keys, point_key(min(latitude + band, 90), 180))
+    best = None
+    for i in range(start, end):
+        number = index.point_places[i]
+        distance = distance_km(latitude, longitude, index.latitudes[number], index.longitudes[number])
+        if distance <= within_km and (best is None or distance < best[0]):
+            best = (distance, number)
+    return index.place(best[1]) if best else None

@@ -1,4 +1,4 @@
-from trials.models.contact import ContactMessage
+from trials.models.contact import ContactMessage, DeliveryAttempt, MessageNote, StaffLanguage
 from trials.models.content import FAQ, FieldReview, GlossaryTerm, Site, TreatmentGroup, TreatmentStep, Trial
 from trials.models.screening import Choice, Criterion, Question
 
@@ -6,6 +6,9 @@ __all__ = [
     "FAQ",
     "Choice",
     "ContactMessage",
+    "DeliveryAttempt",
+    "MessageNote",
+    "StaffLanguage",
     "Criterion",
     "FieldReview",
     "GlossaryTerm",

@@ -1,0 +1,104 @@
+"""Places and countries as a local reader writes them, and each country's time zone.
+
+Country names and time zones come from CLDR (Babel). Place names come from the
+offline place list (trials/data/places.tsv.gz): among a place's alternate names,
+the Hangul one for Korean and the Han one, in simplified characters, for
+Chinese. A place without such a name keeps its English name.
+"""
+
+import functools
+import gzip
+import unicodedata
+from collections import Counter
+
+import zhconv
+from babel import Locale
+from babel.core import get_global
+
+from trials.geo import COUNTRY_ALIASES, PLACES_FILE, name_key
+
+BABEL_LOCALES = {"en": "en", "ko": "ko", "zh-hans": "zh_Hans"}
+
+
+@functools.cache
+def _locale(language: str) -> Locale:
+    return Locale.parse(BABEL_LOCALES.get(language, "en"))
+
+
+@functools.cache
+def _codes_by_english_name() -> dict[str, str]:
+    codes = {name_key(name): code for code, name in _locale("en").territories.items() if len(code) == 2}
+    codes.update(COUNTRY_ALIASES)
+    return codes
+
+
+def country_code(name: str) -> str | None:
+    """"China", "Korea, Republic of", "South Korea", "대한민국" -> ISO code."""
+    if not name:
+        return None
+    codes = _codes_by_english_name()
+    key = name_key(name)
+    if key in codes:
+        return codes[key]
+    # The registry writes "Korea, Republic of"; CLDR writes "South Korea".
+    head, _sep, tail = name.partition(",")
+    return codes.get(name_key(f"{tail} {head}")) or codes.get(name_key(head))
+
+
+def country_name(code: str, language: str) -> str:
+    return _locale(language).territories.get(code, code)
+
+
+def time_zone_name(code: str | None, default: str) -> str:
+    """The main time zone of a country (the first CLDR lists), else the default."""
+    zones = get_global("territory_zones").get(code or "", [])
+    return zones[0] if zones else default
+
+
+def is_hangul(text: str) -> bool:
+    return bool(text) and all(0xAC00 <= ord(char) <= 0xD7A3 for char in text)
+
+
+def is_han(text: str) -> bool:
+    return bool(text) and all(unicodedata.name(char, "").startswith("CJK UNIFIED IDEOGRAPH") for char in text)
+
+
+@functools.lru_cache(maxsize=512)
+def local_names(geonameid: int) -> tuple[str, str]:
+    """(Korean, Chinese) names of one place, or "" where it has none.
+
+    Reads the place file once per place asked for; only ambiguous names (a
+    handful of candidates) ever ask.
+    """
+    wanted = str(geonameid)
+    with gzip.open(PLACES_FILE, "rt", encoding="utf-8") as f:
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if parts[0] == "P" and parts[1] == wanted:
+                names = parts[8].split("|") if parts[8] else []
+                return pick_korean(names), pick_chinese(names)
+    return "", ""
+
+
+def pick_korean(names: list[str]) -> str:
+    hangul = [name for name in names if is_hangul(name)]
+    return min(hangul, key=lambda name: (len(name), name)) if hangul else ""
+
+
+def pick_chinese(names: list[str]) -> str:
+    """The simplified form most of the place's Han names agree on, the shortest on a tie."""
+    votes = Counter(zhconv.convert(name, "zh-cn") for name in names if is_han(name))
+    if not votes:
+        return ""
+    return min(votes, key=lambda name: (-votes[name], len(name), name))
+
+
+def place_label(place, language: str) -> str:
+    """Guangzhou, China / 광저우 (중국) / 广州（中国）."""
+    korean, chinese = local_names(place.geonameid) if language in ("ko", "zh-hans") else ("", "")
+    country = country_name(place.country_code, language) if place.country_code else place.country
+    if language == "ko":
+        return f"{korean or place.name} ({country})"
+    if language == "zh-hans":
+        return f"{chinese or place.name}（{country}）"
+    return f"{place.name}, {country}"
