@@ -50,15 +50,16 @@ class AtomicDatabaseCache(DatabaseCache):
 def client_address(request) -> str | None:
     """The client's address, or None when it cannot be known.
 
-    Behind a proxy it comes from the header named by CLIENT_IP_HEADER; the last
-    entry of X-Forwarded-For is the one our own proxy added, earlier entries
-    come from the client and could be anything. In production an empty
-    CLIENT_IP_HEADER means "behind a proxy, header not configured": every
-    request would seem to come from the proxy, so there is no address to count.
+    CLIENT_IP_HEADER names where it is: REMOTE_ADDR when the site is reached
+    directly, or the header our proxy sets. The last entry of X-Forwarded-For
+    is the one our own proxy added; earlier entries come from the client and
+    could be anything. Left empty behind a proxy (production trusts the proxy's
+    X-Forwarded-Proto), every request would seem to come from the proxy, so
+    there is no address to count and only the mailbox limit applies.
     """
-    header = settings.CLIENT_IP_HEADER
+    header = settings.CLIENT_IP_HEADER or ("" if settings.SECURE_PROXY_SSL_HEADER else "REMOTE_ADDR")
     if not header:
-        return request.META.get("REMOTE_ADDR") if settings.DEBUG else None
+        return None
     value = request.META.get(header, "")
     return value.split(",")[-1].strip() or None
 

@@ -43,6 +43,18 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_rate_limits(settings):
+    """Rate limits live in a database table that transactional tests do not
+    empty: a new key prefix per test keeps each test's counters its own."""
+    import uuid
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "ratelimit": {**settings.CACHES["ratelimit"], "KEY_PREFIX": uuid.uuid4().hex},
+    }
+
+
+@pytest.fixture(autouse=True)
 def _plain_static_storage(settings):
     # The live server serves files by their plain names; manifest storage would
     # point pages at hashed names it does not serve.

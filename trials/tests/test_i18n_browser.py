@@ -150,6 +150,7 @@ def test_prescreen_switching_languages_mid_flow_keeps_every_answer(phone, live_s
 
 
 def fill_contact(page, *, email="guardian@example.com"):
+    page.check("#id_relationship_0")
     page.fill("#id_first_name", "민준")
     page.fill("#id_last_name", "김")
     page.fill("#id_email", email)
