@@ -220,7 +220,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'delivery attempt',
                 'verbose_name_plural': 'delivery attempts',
-                'ordering': ['started_at', 'pk'],
+                'ordering': ['pk'],
             },
         ),
         migrations.CreateModel(

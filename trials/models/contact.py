@@ -259,7 +259,7 @@ class DeliveryAttempt(models.Model):
     error = models.CharField(_("error"), max_length=300, blank=True)
 
     class Meta:
-        ordering = ["started_at", "pk"]
+        ordering = ["pk"]
         verbose_name = _("delivery attempt")
         verbose_name_plural = _("delivery attempts")
 
