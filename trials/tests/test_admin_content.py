@@ -1,5 +1,7 @@
 """Staff keep the content true in the admin: read-only registry facts, grades, reviews, history."""
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from reversion.models import Version
@@ -87,3 +89,47 @@ def test_editing_marks_reviews_and_keeps_history(live_server, page, live_trials)
     assert versions[0].revision.user.username == "editor"
     page.goto(f"{live_server.url}/admin/trials/trial/{trial.pk}/history/")
     assert "editor" in page.content()
+
+
+@pytest.mark.browser
+def test_history_records_only_real_changes_with_a_diff_and_english_edits_flag_translations(live_server, page, live_trials):
+    get_user_model().objects.create_superuser("editor", "editor@example.org", PASSWORD, first_name="Mina")
+    trial = Trial.objects.get(nct_id="NCT06516679")
+    page.goto(live_server.url + "/admin/login/")
+    page.fill("#id_username", "editor")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    change = f"{live_server.url}/admin/trials/trial/{trial.pk}/change/"
+
+    # The Korean summary is reviewed; the form is saved twice without any edit.
+    page.goto(change)
+    page.get_by_label("summary · Korean").check()
+    page.click("input[name=_save]")
+    page.locator(".messagelist").wait_for()
+    for _ in range(2):
+        page.goto(change)
+        page.click("input[name=_save]")
+        page.locator(".messagelist").wait_for()
+    assert Version.objects.get_for_object(trial).count() == 0  # nothing changed, nothing recorded
+    trial.refresh_from_db()
+    assert trial.is_reviewed("summary", "ko")
+
+    # Editing the English text marks the reviewed Korean "may be out of date".
+    page.goto(change)
+    page.fill("#id_summary_en", trial.summary_en + " One more sentence.")
+    page.click("input[name=_save]")
+    page.locator(".messagelist").wait_for()
+    trial.refresh_from_db()
+    assert not trial.is_reviewed("summary", "ko")
+    page.goto(change)
+    assert "may be out of date: the English text changed after Mina reviewed this" in page.content()
+    page.fill("#id_summary_en", trial.summary_en + " And another.")
+    page.click("input[name=_save]")
+    page.locator(".messagelist").wait_for()
+
+    # History: two real changes, and a field-by-field comparison of them.
+    versions = list(Version.objects.get_for_object(trial))
+    assert len(versions) == 2
+    page.goto(f"{live_server.url}/admin/trials/trial/{trial.pk}/history/")
+    page.get_by_role("button", name=re.compile("compare", re.I)).first.click()
+    assert "And another." in page.content() and "One more sentence." in page.content()
