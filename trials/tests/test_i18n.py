@@ -383,7 +383,7 @@ def a_message(site, *, language, preferred_language):
 
 @pytest.mark.parametrize(
     ("code", "expected"),
-    [("ko", "연구팀에 보내신 메시지"), ("zh-hans", "研究团队的信息"), ("en", "Your message to the study team")],
+    [("ko", "연구팀에 보내신 메시지"), ("zh-hans", "研究团队的留言"), ("en", "Your message to the study team")],
 )
 def test_the_guardians_copy_is_in_the_guardians_language(code, expected):
     from trials import emails
