@@ -80,17 +80,40 @@ def local_names(geonameid: int) -> tuple[str, str]:
     return "", ""
 
 
+# Administrative endings, longest first: 서울특별시 and 深圳市 are the city's official names.
+SUFFIXES = ("특별자치시", "특별시", "광역시", "시", "군", "广域市", "廣域市", "広域市", "特别市", "市", "县", "縣")
+
+
 def pick_korean(names: list[str]) -> str:
-    hangul = [name for name in names if is_hangul(name)]
-    return min(hangul, key=lambda name: (len(name), name)) if hangul else ""
+    # On a tie the longer name: a modern transliteration (베이징) over an old reading (북경).
+    return most_agreed([name for name in names if is_hangul(name)], prefer_longer=True)
 
 
 def pick_chinese(names: list[str]) -> str:
-    """The simplified form most of the place's Han names agree on, the shortest on a tie."""
-    votes = Counter(zhconv.convert(name, "zh-cn") for name in names if is_han(name))
+    """The simplified form most of the place's Han names agree on."""
+    return most_agreed([zhconv.convert(name, "zh-cn") for name in names if is_han(name)], prefer_longer=False)
+
+
+def most_agreed(names: list[str], *, prefer_longer: bool) -> str:
+    """The name most spellings share once their administrative ending is
+    dropped (서울, 서울특별시 and 서울시 all vote for 서울, outvoting an old
+    name such as 경성). A name also written with an official ending gets one
+    more vote (深圳市 makes 深圳 win over 宝安)."""
+    votes = Counter()
+    for name in names:
+        base = without_suffix(name)
+        votes[base] += 2 if base != name else 1
     if not votes:
         return ""
-    return min(votes, key=lambda name: (-votes[name], len(name), name))
+    direction = -1 if prefer_longer else 1
+    return min(votes, key=lambda name: (-votes[name], direction * len(name), name))
+
+
+def without_suffix(name: str) -> str:
+    for suffix in SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)]
+    return name
 
 
 def place_label(place, language: str) -> str:

@@ -175,7 +175,7 @@ def test_a_korean_name_a_wrong_phone_and_the_enter_key_at_360px(live_server, bro
     context = browser.new_context(java_script_enabled=javascript, viewport={"width": 360, "height": 800})
     page = context.new_page()
     try:
-        page.goto(f"{live_server.url}{prefix}/trials/{NCT}/contact/?location=广州")
+        page.goto(f"{live_server.url}{prefix}/trials/{NCT}/contact/?location=서울")
         labels = page.locator("form label").all_inner_texts()
         assert [label.rstrip("*") for label in labels].index(family_label) < len(labels)
         page.locator("#id_relationship_0").check()
@@ -209,6 +209,6 @@ def test_a_korean_name_a_wrong_phone_and_the_enter_key_at_360px(live_server, bro
         assert_fits_360(page)
         page.screenshot(path=f"/tmp/contact-{prefix.strip('/')}-{'js' if javascript else 'nojs'}-sent.png", full_page=True)
         message = ContactMessage.objects.get()
-        assert message.phone == "+821012345678"  # a Korean number, though the page and the site are Chinese
+        assert message.phone == "+821012345678"  # read as Korean: the guardian is in Seoul, though the site is in China
     finally:
         context.close()
