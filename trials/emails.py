@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
 from trials import localnames
@@ -59,9 +60,7 @@ def is_cjk(char: str) -> bool:
 def phone_display(phone: str, extension: str = "") -> str:
     """+821012345678 -> "+82 10-1234-5678"; with its extension if any."""
     try:
-        text = phonenumbers.format_number(
-            phonenumbers.parse(phone, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL
-        )
+        text = phonenumbers.format_number(phonenumbers.parse(phone, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     except phonenumbers.NumberParseException:
         text = phone
     return f"{text} ext. {extension}" if extension else text
@@ -84,8 +83,6 @@ def long_date(moment, language: str, time_zone=None) -> str:
     if language == "zh-hans":
         return f"{local.year}年{local.month}月{local.day}日"
     with translation.override("en"):
-        from django.utils.dateformat import format as date_format
-
         return date_format(local, "j F Y")
 
 

@@ -33,7 +33,7 @@ def _codes_by_english_name() -> dict[str, str]:
 
 
 def country_code(name: str) -> str | None:
-    """"China", "Korea, Republic of", "South Korea", "대한민국" -> ISO code."""
+    """ "China", "Korea, Republic of", "South Korea", "대한민국" -> ISO code."""
     if not name:
         return None
     codes = _codes_by_english_name()

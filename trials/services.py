@@ -134,7 +134,9 @@ def stuck_messages(now=None, *, ids=None) -> list[ContactMessage]:
     if ids is not None:
         waiting = waiting.filter(pk__in=ids)
     expired = list(waiting.filter(delivery_lease_until__lt=now))
-    unleased = waiting.filter(delivery_lease_until__isnull=True, created_at__lt=now - timedelta(seconds=lease_seconds()))
+    unleased = waiting.filter(
+        delivery_lease_until__isnull=True, created_at__lt=now - timedelta(seconds=lease_seconds())
+    )
     alive = set()
     started_after = now - timedelta(seconds=lease_seconds())
     for status, started_at, args in DBTaskResult.objects.filter(

@@ -88,7 +88,9 @@ def deliver_contact_message(message_id: int) -> str:
                 delivery_lease_until=None,
                 **({"delivery_status": ContactMessage.Delivery.FAILED} if give_up else {}),
             )
-            finish_attempt(message, DeliveryAttempt.Outcome.FAILED if give_up else DeliveryAttempt.Outcome.RETRY, summary)
+            finish_attempt(
+                message, DeliveryAttempt.Outcome.FAILED if give_up else DeliveryAttempt.Outcome.RETRY, summary
+            )
             if not give_up:
                 deliver_contact_message.using(run_after=timezone.now() + retry_delay(attempts)).enqueue(message_id)
         outcome = "failed" if give_up else "retry"

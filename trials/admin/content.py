@@ -64,9 +64,12 @@ class ReviewForm(forms.ModelForm):
             field = self.fields[name]
             initial = self.get_initial_for_field(field, name)
             value = self[name].data
-            if isinstance(value, str) and isinstance(initial, str | type(None)):
-                if same_line_endings(value).strip() == same_line_endings(initial or "").strip():
-                    continue
+            if (
+                isinstance(value, str)
+                and isinstance(initial, str | type(None))
+                and same_line_endings(value).strip() == same_line_endings(initial or "").strip()
+            ):
+                continue
             changed.append(name)
         return changed
 

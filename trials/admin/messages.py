@@ -451,9 +451,11 @@ def csv_row(message):
         (
             _("days to first contact"),
             value(
-                lambda: f"{(m.first_contacted_at - m.created_at).total_seconds() / 86400:.1f}"
-                if m.first_contacted_at
-                else ""
+                lambda: (
+                    f"{(m.first_contacted_at - m.created_at).total_seconds() / 86400:.1f}"
+                    if m.first_contacted_at
+                    else ""
+                )
             ),
         ),
         (_("closed at"), value(lambda: csv_time(m, m.closed_at))),
@@ -492,4 +494,3 @@ def spreadsheet_safe(value) -> str:
     if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + text
     return text
-

@@ -29,7 +29,6 @@ EXTENSION_MAX = 10
 EMAIL_MAX = 254
 # Korean and Chinese write the family name first, and so do their forms.
 FAMILY_NAME_FIRST = {"ko", "zh-hans"}
-PHONE_EXAMPLE = {"KR": "010-1234-5678", "CN": "138 1234 5678"}
 PHONE_PROBLEM = _("Please write the phone number with its country code, for example +82 10-1234-5678.")
 
 

@@ -139,9 +139,7 @@ class ContactMessage(models.Model):
 
     # Delivery by the task worker. Each email is marked as it goes out, so a
     # retry never sends one twice.
-    delivery_status = models.CharField(
-        _("delivery"), max_length=10, choices=Delivery.choices, default=Delivery.PENDING
-    )
+    delivery_status = models.CharField(_("delivery"), max_length=10, choices=Delivery.choices, default=Delivery.PENDING)
     team_email_sent_at = models.DateTimeField(_("team email sent at"), null=True, blank=True)
     guardian_copy_sent_at = models.DateTimeField(_("guardian's copy sent at"), null=True, blank=True)
     delivery_attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)

@@ -52,6 +52,9 @@ class FieldReview(models.Model):
             )
         ]
 
+    def __str__(self):
+        return f"{self.field} ({self.language}) reviewed by {self.reviewer_name} on {self.reviewed_at:%Y-%m-%d}"
+
     def state_for(self, obj) -> str:
         """REVIEWED while neither this text nor (for a translation) its English
         original has changed since the review."""
@@ -61,9 +64,6 @@ class FieldReview(models.Model):
         if self.language != settings.LANGUAGE_CODE and self.source_hash and self.source_hash != text_hash(source):
             return self.SOURCE_CHANGED
         return self.REVIEWED
-
-    def __str__(self):
-        return f"{self.field} ({self.language}) reviewed by {self.reviewer_name} on {self.reviewed_at:%Y-%m-%d}"
 
 
 class ReviewedContent(models.Model):

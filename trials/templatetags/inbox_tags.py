@@ -16,5 +16,8 @@ def inbox_counts(user):
     return {
         "new": visible.waiting_for_first_contact().count(),
         "overdue": visible.overdue().count(),
-        "mine": visible.with_personal_data().filter(assigned_to=user).exclude(status__in=["closed", "not_eligible"]).count(),
+        "mine": visible.with_personal_data()
+        .filter(assigned_to=user)
+        .exclude(status__in=["closed", "not_eligible"])
+        .count(),
     }

@@ -92,7 +92,9 @@ def test_editing_marks_reviews_and_keeps_history(live_server, page, live_trials)
 
 
 @pytest.mark.browser
-def test_history_records_only_real_changes_with_a_diff_and_english_edits_flag_translations(live_server, page, live_trials):
+def test_history_records_only_real_changes_with_a_diff_and_english_edits_flag_translations(
+    live_server, page, live_trials
+):
     get_user_model().objects.create_superuser("editor", "editor@example.org", PASSWORD, first_name="Mina")
     trial = Trial.objects.get(nct_id="NCT06516679")
     page.goto(live_server.url + "/admin/login/")

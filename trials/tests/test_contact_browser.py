@@ -169,9 +169,13 @@ def test_device_location_fills_coordinates_after_the_button(live_server, browser
         context.close()
 
 
-@pytest.mark.parametrize(("prefix", "family_label", "sent"), [("/ko", "성", "메시지를 전달했어요"), ("/zh-hans", "姓", "我们已转交您的留言")])
+@pytest.mark.parametrize(
+    ("prefix", "family_label", "sent"), [("/ko", "성", "메시지를 전달했어요"), ("/zh-hans", "姓", "我们已转交您的留言")]
+)
 @pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
-def test_a_korean_name_a_wrong_phone_and_the_enter_key_at_360px(live_server, browser, live_trials, prefix, family_label, sent, javascript):
+def test_a_korean_name_a_wrong_phone_and_the_enter_key_at_360px(
+    live_server, browser, live_trials, prefix, family_label, sent, javascript
+):
     context = browser.new_context(java_script_enabled=javascript, viewport={"width": 360, "height": 800})
     page = context.new_page()
     try:
@@ -200,14 +204,18 @@ def test_a_korean_name_a_wrong_phone_and_the_enter_key_at_360px(live_server, bro
         if javascript:
             assert_accessible(page)
         assert_fits_360(page)
-        page.screenshot(path=f"/tmp/contact-{prefix.strip('/')}-{'js' if javascript else 'nojs'}-error.png", full_page=True)
+        page.screenshot(
+            path=f"/tmp/contact-{prefix.strip('/')}-{'js' if javascript else 'nojs'}-error.png", full_page=True
+        )
         page.fill("#id_phone", "010-1234-5678")
         page.locator("button[name=action][value=send]").click()
         expect(page.get_by_role("heading", name=sent)).to_be_visible()
         if javascript:
             assert_accessible(page)
         assert_fits_360(page)
-        page.screenshot(path=f"/tmp/contact-{prefix.strip('/')}-{'js' if javascript else 'nojs'}-sent.png", full_page=True)
+        page.screenshot(
+            path=f"/tmp/contact-{prefix.strip('/')}-{'js' if javascript else 'nojs'}-sent.png", full_page=True
+        )
         message = ContactMessage.objects.get()
         assert message.phone == "+821012345678"  # read as Korean: the guardian is in Seoul, though the site is in China
     finally:

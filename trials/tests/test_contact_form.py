@@ -123,7 +123,11 @@ def test_a_link_never_fills_in_personal_data(client, trials_data, url):
 
 @pytest.mark.parametrize(
     ("prefix", "china", "korea"),
-    [("", "Guangzhou, China", "Gwangju, South Korea"), ("/zh-hans", "广州（中国）", "广州（韩国）"), ("/ko", "광저우 (중국)", "광주 (대한민국)")],
+    [
+        ("", "Guangzhou, China", "Gwangju, South Korea"),
+        ("/zh-hans", "广州（中国）", "广州（韩国）"),
+        ("/ko", "광저우 (중국)", "광주 (대한민국)"),
+    ],
 )
 def test_an_ambiguous_place_offers_candidates_in_the_pages_language(client, trials_data, prefix, china, korea):
     html = client.post(f"{prefix}/trials/{NCT}/contact/", {"action": "find", "location": "廣州"}).content.decode()
@@ -134,7 +138,7 @@ def test_an_ambiguous_place_offers_candidates_in_the_pages_language(client, tria
 
 def test_a_chosen_place_stays_a_place_name_and_is_sent_with_the_message(client, trials_data, url):
     html = client.post(url, {"action": "find", "location": "廣州"}).content.decode()
-    korea_id = dict((label, pk) for pk, label in re.findall(r'name="place" value="(\d+)"[^>]*>([^<]+)<', html))[
+    korea_id = {label: pk for pk, label in re.findall(r'name="place" value="(\d+)"[^>]*>([^<]+)<', html)}[
         "Gwangju, South Korea"
     ]
     chosen = client.post(url, {"action": "find", "location": "廣州", "place": korea_id}).content.decode()
@@ -337,13 +341,20 @@ def test_consent_to_the_site_i_choose_covers_the_chosen_site(client, trials_data
     response = send(client, url, shipped_site(), consent_site=None)
     assert response.status_code == 302
     site = shipped_site()
-    assert ContactMessage.objects.get().consent_text == f"I agree that my details are sent to the study team at {site.facility}."
+    assert (
+        ContactMessage.objects.get().consent_text
+        == f"I agree that my details are sent to the study team at {site.facility}."
+    )
 
 
 def another_site():
     trial = Trial.objects.get(nct_id=NCT)
     return Site.objects.create(
-        trial=trial, facility="Another hospital", city="Daejeon", country="Korea, Republic of", team_email="t@example.org"
+        trial=trial,
+        facility="Another hospital",
+        city="Daejeon",
+        country="Korea, Republic of",
+        team_email="t@example.org",
     )
 
 

@@ -62,7 +62,9 @@ text = st.one_of(
     st.just("x" * 101),
 )
 local_part = st.from_regex(r"[a-z0-9][a-z0-9._+-]{0,20}", fullmatch=True)
-domain = st.sampled_from(["example.com", "例え.jp", "bücher.example", "EXAMPLE.ORG", "xn--r8jz45g.jp", "a..b", "-x.com"])
+domain = st.sampled_from(
+    ["example.com", "例え.jp", "bücher.example", "EXAMPLE.ORG", "xn--r8jz45g.jp", "a..b", "-x.com"]
+)
 email = st.one_of(
     st.builds(lambda local, host: f"{local}@{host}", local_part, domain),
     st.emails(),
@@ -89,7 +91,9 @@ phone = st.one_of(
 
 @pytest.fixture
 def fuzz_site(db):
-    return factories.site(factories.trial("NCT00000099"), "Fuzz Hospital", team_email="team@example.org", local_language="ko")
+    return factories.site(
+        factories.trial("NCT00000099"), "Fuzz Hospital", team_email="team@example.org", local_language="ko"
+    )
 
 
 good_phone = st.one_of(
@@ -188,8 +192,10 @@ def test_ten_thousand_submissions_end_well(fuzz_site, settings):
 
     submit()
     seconds = time.perf_counter() - started
-    print(f"\nContact fuzz: {counts['valid'] + counts['refused']} inputs ({counts['valid']} stored and delivered, "
-          f"{counts['refused']} refused) on {connection.vendor} in {seconds:.1f} s")
+    print(
+        f"\nContact fuzz: {counts['valid'] + counts['refused']} inputs ({counts['valid']} stored and delivered, "
+        f"{counts['refused']} refused) on {connection.vendor} in {seconds:.1f} s"
+    )
     assert counts["valid"] > EXAMPLES // 10 and counts["refused"] > EXAMPLES // 10
     assert ContactMessage.objects.filter(delivery_status="sent").count() == counts["valid"]
 

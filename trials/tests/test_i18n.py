@@ -377,7 +377,12 @@ def a_message(site, *, language, preferred_language):
     from trials.tests.factories import contact_message
 
     return contact_message(
-        site, first_name="민준", last_name="김", preferred_language=preferred_language, message="안녕하세요", language=language
+        site,
+        first_name="민준",
+        last_name="김",
+        preferred_language=preferred_language,
+        message="안녕하세요",
+        language=language,
     )
 
 

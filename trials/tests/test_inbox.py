@@ -248,9 +248,7 @@ def test_erasing_one_message_on_request(client, world):
     assert message.reference in confirm.content.decode()
     message.refresh_from_db()
     assert message.email  # nothing happens before the confirmation
-    client.post(
-        reverse(LIST), {"action": "erase_personal_data", "_selected_action": [message.pk], "confirm": "yes"}
-    )
+    client.post(reverse(LIST), {"action": "erase_personal_data", "_selected_action": [message.pk], "confirm": "yes"})
     message.refresh_from_db()
     assert message.personal_data_purged_at and message.email == "" and message.first_name == ""
     assert not message.notes.exists() and not Version.objects.get_for_object(message).exists()
@@ -260,9 +258,7 @@ def test_erasing_one_message_on_request(client, world):
 
 def test_setup_roles_creates_a_missing_user_safely_and_takes_a_site_by_name(world):
     out = io.StringIO()
-    call_command(
-        "setup_roles", member="mina", site=["Hospital A"], email="mina@example.org", language="ko", stdout=out
-    )
+    call_command("setup_roles", member="mina", site=["Hospital A"], email="mina@example.org", language="ko", stdout=out)
     text = out.getvalue()
     assert "createsuperuser" not in text
     assert "/admin/set-password/" in text

@@ -30,7 +30,14 @@ def test_ambiguous_candidates_are_told_apart_by_country_in_each_language():
 
 @pytest.mark.parametrize(
     ("name", "code"),
-    [("Korea, Republic of", "KR"), ("South Korea", "KR"), ("China", "CN"), ("대한민국", "KR"), ("中国", "CN"), ("", None)],
+    [
+        ("Korea, Republic of", "KR"),
+        ("South Korea", "KR"),
+        ("China", "CN"),
+        ("대한민국", "KR"),
+        ("中国", "CN"),
+        ("", None),
+    ],
 )
 def test_country_names_in_every_spelling_give_the_country(name, code):
     assert country_code(name) == code

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from trials import submission
+from trials.emails import long_date, phone_country, phone_display
 from trials.forms.contact import LOCATION_MAX, ContactForm, consent_sentence
 from trials.geo import COORDINATES, Resolution, default_site, nearest_place, nearest_sites, place_by_id, resolve_place
 from trials.localnames import BABEL_LOCALES, place_label
@@ -51,7 +52,9 @@ def contact(request, nct_id):
     }
 
     if request.method == "POST" and action == "send":
-        form = ContactForm(request.POST, consent_site=chosen or find_site(sites, data.get("consent_site")), **form_options)
+        form = ContactForm(
+            request.POST, consent_site=chosen or find_site(sites, data.get("consent_site")), **form_options
+        )
         if form.is_valid():
             if contact_rate_limited(request, email=form.cleaned_data["email"]):
                 return render_page(request, trial, form, sites, located, blocked=True, status=429)
@@ -221,8 +224,6 @@ def contact_sent(request, nct_id, token):
     own = bool(message.submission_key) and submission.is_own(
         message.submission_key, binding=submission.binding(request)
     )
-    from trials.emails import long_date, phone_country, phone_display
-
     language = get_language()
     context = {
         "message": message,

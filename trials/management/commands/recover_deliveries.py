@@ -29,7 +29,9 @@ class Command(BaseCommand):
         while True:
             recovered = deliveries_recover()
             if recovered or verbosity > 1:
-                self.stdout.write(f"Queued again {len(recovered)} message(s): ids {', '.join(map(str, recovered)) or 'none'}.")
+                self.stdout.write(
+                    f"Queued again {len(recovered)} message(s): ids {', '.join(map(str, recovered)) or 'none'}."
+                )
             if not every:
                 return
             time.sleep(every)

@@ -62,7 +62,9 @@ class Command(BaseCommand):
         if user is None:
             user = users.create_user(member, email=email or "", password=None, is_staff=True)
             self.stdout.write(f"Created staff user {member!r} (not a superuser), with no password yet.")
-            self.stdout.write(f"Send them this link to choose a password (valid for a limited time):\n  {set_password_url(user)}")
+            self.stdout.write(
+                f"Send them this link to choose a password (valid for a limited time):\n  {set_password_url(user)}"
+            )
         elif user.is_superuser:
             self.stdout.write(f"Note: {member!r} is a superuser and sees every site's messages.")
         if not user.is_staff:
@@ -97,6 +99,9 @@ def find_site(value: str) -> Site:
 def set_password_url(user) -> str:
     path = reverse(
         "password_reset_confirm",
-        kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)},
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
     )
     return settings.SITE_URL + path
