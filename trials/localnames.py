@@ -63,21 +63,38 @@ def is_han(text: str) -> bool:
     return bool(text) and all(unicodedata.name(char, "").startswith("CJK UNIFIED IDEOGRAPH") for char in text)
 
 
-@functools.lru_cache(maxsize=512)
-def local_names(geonameid: int) -> tuple[str, str]:
-    """(Korean, Chinese) names of one place, or "" where it has none.
+_names_cache: dict[int, tuple[str, str]] = {}
 
-    Reads the place file once per place asked for; only ambiguous names (a
-    handful of candidates) ever ask.
+
+def local_names(geonameid: int) -> tuple[str, str]:
+    """(Korean, Chinese) names of one place, or "" where it has none."""
+    if geonameid not in _names_cache:
+        load_local_names([geonameid])
+    return _names_cache.get(geonameid, ("", ""))
+
+
+def load_local_names(geonameids) -> None:
+    """Reads the names of these places from the place file, in one pass.
+
+    Only ambiguous names (a handful of candidates) and chosen places ever
+    ask, so the names are not kept in memory for every place.
     """
-    wanted = str(geonameid)
+    wanted = {str(pk) for pk in geonameids if pk not in _names_cache}
+    if not wanted:
+        return
     with gzip.open(PLACES_FILE, "rt", encoding="utf-8") as f:
         for line in f:
+            if not line.startswith("P\t"):
+                continue
             parts = line.rstrip("\n").split("\t")
-            if parts[0] == "P" and parts[1] == wanted:
+            if parts[1] in wanted:
                 names = parts[8].split("|") if parts[8] else []
-                return pick_korean(names), pick_chinese(names)
-    return "", ""
+                _names_cache[int(parts[1])] = (pick_korean(names), pick_chinese(names))
+                wanted.discard(parts[1])
+                if not wanted:
+                    break
+    if len(_names_cache) > 10_000:  # a bound, never reached by real use
+        _names_cache.clear()
 
 
 # Administrative endings, longest first: 서울특별시 and 深圳市 are the city's official names.

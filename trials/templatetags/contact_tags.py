@@ -30,3 +30,11 @@ def local_country(site) -> str:
     if language != "en" and value == english and (code := country_code(english)):
         return country_name(code, language)
     return value
+
+
+@register.simple_tag
+def colon() -> str:
+    """The colon after a label: full width in Chinese (姓名：李伟), ": " otherwise."""
+    from django.utils.translation import get_language
+
+    return "：" if get_language() == "zh-hans" else ": "

@@ -22,7 +22,7 @@ from trials import submission
 from trials.emails import long_date, phone_country, phone_display
 from trials.forms.contact import LOCATION_MAX, ContactForm, consent_sentence
 from trials.geo import COORDINATES, Resolution, default_site, nearest_place, nearest_sites, place_by_id, resolve_place
-from trials.localnames import BABEL_LOCALES, place_label
+from trials.localnames import BABEL_LOCALES, load_local_names, place_label
 from trials.models import ContactMessage, Trial
 from trials.ratelimit import contact_rate_limited
 from trials.services import Guardian, contact_message_create, repeat_key_for
@@ -56,7 +56,9 @@ def contact(request, nct_id):
             request.POST, consent_site=chosen or find_site(sites, data.get("consent_site")), **form_options
         )
         if form.is_valid():
-            if contact_rate_limited(request, email=form.cleaned_data["email"]):
+            # A repeat of a form already stored (a double tap, a reload) is not a new send.
+            repeat = ContactMessage.objects.filter(submission_key=form.cleaned_data["submission_id"]).exists()
+            if not repeat and contact_rate_limited(request, email=form.cleaned_data["email"]):
                 return render_page(request, trial, form, sites, located, blocked=True, status=429)
             return send(request, trial, form, located)
         status = 400 if form.has_error("website", "honeypot") else 200
@@ -98,6 +100,7 @@ def send(request, trial, form, located):
 def render_page(request, trial, form, sites, located, *, chosen=None, blocked=False, status=200):
     language = get_language()
     resolution = located.resolution
+    load_local_names([place.geonameid for place in resolution.candidates])  # one pass for all the buttons
     context = {
         "trial": trial,
         "form": form,
