@@ -289,3 +289,30 @@ def test_setup_roles_is_repeatable(world):
         "view_contactmessage",
     ]
     assert world["alice"].is_staff and world["alice"].groups.filter(pk=group.pk).exists()
+
+
+@pytest.mark.parametrize("language", ["ko", "zh-hans"])
+def test_the_inbox_pages_are_fully_translated(client, world, language):
+    from trials.tests.test_i18n import english_leftovers
+
+    StaffLanguage.objects.create(user=world["alice"], language=language)
+    client.force_login(world["alice"])
+    MessageNote.objects.create(message=world["msg_a"], author_name="alice", text="메모")
+    for url in (reverse("admin:index"), reverse(LIST), change_url(world["msg_a"])):
+        html = client.get(url).content.decode()
+        # Django 5.2's own Chinese catalogue lacks the admin index's hidden column titles.
+        known_gaps = {"Synthetic trial", "Model name Add link Change or view list link"}
+        leftovers = [run for run in english_leftovers(html) if run not in known_gaps]
+        assert not leftovers, (url, leftovers)
+
+
+def test_every_personal_field_is_shown_to_the_team_and_erased_by_the_purge(world):
+    """One list of personal fields (ContactMessage.PERSONAL_FIELDS): the inbox shows them all."""
+    from trials.admin.messages import GUARDIAN_FIELDS, csv_row
+
+    shown = set(GUARDIAN_FIELDS) | {"first_name", "last_name", "email", "phone", "phone_extension", "child_age"}
+    shown |= {"child_age_unit", "status_reason", "last_delivery_error", "latitude", "longitude"}
+    assert set(ContactMessage.PERSONAL_FIELDS) <= shown
+    titles = [str(title) for title, _value in csv_row(None)]
+    for field in ("first name", "family name", "email", "phone number", "message", "pre-screen answers", "notes"):
+        assert field in titles
