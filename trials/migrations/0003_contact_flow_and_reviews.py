@@ -6,42 +6,6 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def fill_references(apps, schema_editor):
-    from trials.models.contact import new_reference
-
-    ContactMessage = apps.get_model("trials", "ContactMessage")
-    used = set()
-    for message in ContactMessage.objects.filter(reference__isnull=True).only("pk"):
-        reference = new_reference()
-        while reference in used:
-            reference = new_reference()
-        used.add(reference)
-        ContactMessage.objects.filter(pk=message.pk).update(reference=reference)
-
-
-def phones_to_e164(apps, schema_editor):
-    import phonenumbers
-
-    ContactMessage = apps.get_model("trials", "ContactMessage")
-    for message in ContactMessage.objects.exclude(phone=""):
-        try:
-            number = phonenumbers.parse(message.phone, None)
-        except phonenumbers.NumberParseException:
-            continue
-        ContactMessage.objects.filter(pk=message.pk).update(
-            phone=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
-            phone_extension=(number.extension or "")[:10],
-        )
-
-
-def notes_to_log(apps, schema_editor):
-    """The old single notes box becomes the first entry of each message's note log."""
-    ContactMessage = apps.get_model("trials", "ContactMessage")
-    MessageNote = apps.get_model("trials", "MessageNote")
-    for message in ContactMessage.objects.exclude(internal_notes=""):
-        MessageNote.objects.create(message=message, author_name="(notes kept before the note log)", text=message.internal_notes)
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -175,12 +139,6 @@ class Migration(migrations.Migration):
             name='personal_data_purged_at',
             field=models.DateTimeField(blank=True, null=True, verbose_name='personal data erased at'),
         ),
-        migrations.RunPython(phones_to_e164, migrations.RunPython.noop),
-        migrations.AlterField(
-            model_name='contactmessage',
-            name='phone',
-            field=models.CharField(max_length=16, verbose_name='phone number'),
-        ),
         migrations.AlterField(
             model_name='contactmessage',
             name='preferred_language',
@@ -250,16 +208,5 @@ class Migration(migrations.Migration):
                 'verbose_name': 'admin language',
                 'verbose_name_plural': 'admin languages',
             },
-        ),
-        migrations.RunPython(fill_references, migrations.RunPython.noop),
-        migrations.AlterField(
-            model_name='contactmessage',
-            name='reference',
-            field=models.CharField(default=trials.models.contact.new_reference, editable=False, max_length=12, unique=True, verbose_name='reference'),
-        ),
-        migrations.RunPython(notes_to_log, migrations.RunPython.noop),
-        migrations.RemoveField(
-            model_name='contactmessage',
-            name='internal_notes',
         ),
     ]

@@ -7,7 +7,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 BEFORE = [("trials", "0002_site_location_index")]
-AFTER = [("trials", "0003_contact_flow_and_reviews")]
+AFTER = [("trials", "0005_contact_flow_finish")]
 
 
 @pytest.mark.django_db(transaction=True)
