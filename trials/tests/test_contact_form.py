@@ -167,6 +167,17 @@ def test_device_coordinates_become_the_nearest_place_rounded_to_a_kilometre(clie
     assert message.latitude == round(message.latitude, 2) and message.longitude == round(message.longitude, 2)
 
 
+def test_a_family_abroad_is_told_what_we_do_not_know_about_joining_from_another_country(client, trials_data, url):
+    assert (
+        "These hospitals are in another country"
+        in client.post(url, {"action": "find", "location": "London, United Kingdom"}).content.decode()
+    )
+    assert (
+        "These hospitals are in another country"
+        not in client.post(url, {"action": "find", "location": "Busan"}).content.decode()
+    )
+
+
 def test_an_unknown_place_says_so_and_still_lists_the_sites(client, trials_data, url):
     html = client.post(url, {"action": "find", "location": "Qqqzzz town"}).content.decode()
     assert "We could not find this place" in html

@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 
 from trials import submission
 from trials.emails import long_date, phone_country, phone_display
-from trials.forms.contact import LOCATION_MAX, ContactForm, consent_sentence
+from trials.forms.contact import LOCATION_MAX, ContactForm, consent_sentence, site_region
 from trials.geo import COORDINATES, Resolution, default_site, nearest_place, nearest_sites, place_by_id, resolve_place
 from trials.localnames import BABEL_LOCALES, load_local_names, place_label
 from trials.models import ContactMessage, Trial
@@ -110,6 +110,7 @@ def render_page(request, trial, form, sites, located, *, chosen=None, blocked=Fa
         "candidates": [(place.geonameid, place_label(place, language)) for place in resolution.candidates],
         "chosen_place": located.place_id,
         "nearest_recruiting": default_site(sites),
+        "abroad": is_abroad(resolution, sites),
         "any_recruiting": any(site.is_recruiting for site in sites),
         "from_prescreen": bool(form["from_prescreen"].value() and form["prescreen_summary"].value()),
         "consent_template": consent_sentence("__SITE__"),
@@ -184,6 +185,13 @@ def locate(data) -> Located:
         text = f"{latitude:.2f},{longitude:.2f}"
         return Located(Resolution("found", text, latitude, longitude, text), text)
     return Located(resolution, typed)
+
+
+def is_abroad(resolution, sites) -> bool:
+    """True when every listed site is in another country than the guardian's place."""
+    if not (resolution.place and sites):
+        return False
+    return all(site_region(site) not in (None, resolution.place.country_code) for site in sites)
 
 
 def found(place) -> Resolution:
