@@ -45,8 +45,10 @@ apt:
 translations: system-packages $(VENV)/.installed
 	$(PY) manage.py compilemessages --ignore=.venv -v 0
 
+# createcachetable makes the table that holds the contact form's rate limits.
 migrate: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py createcachetable
 
 # The shipped record files were compiled by hand from public copies of each
 # registry record on this day (see ../shared/trials/facts.md); the pages say so.
@@ -66,6 +68,7 @@ run: translations data
 	@echo
 	@trap 'kill 0' INT TERM EXIT; \
 	$(PY) manage.py db_worker --interval 1 & \
+	$(PY) manage.py recover_deliveries --every 60 & \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: system-packages-test $(VENV)/.installed-dev translations

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "reversion",
+    "reversion_compare",
+    "django_ratelimit",
     "django_tasks",
     "django_tasks_db",
     "trials",
@@ -82,6 +84,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: the admin speaks each staff user's own language.
+    "trials.admin_language.AdminLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "trials.middleware.PrivacyHeadersMiddleware",
@@ -118,9 +122,9 @@ DATABASES = {
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The cache holds the contact form's rate limits. One process uses local memory;
-# several processes (gunicorn workers, several hosts) must share one cache, for
-# example Redis: CACHE_URL=redis://127.0.0.1:6379/1
+# Three caches. "default" holds small shared state (the content version); "pages" holds cached
+# pages, bounded; both are local memory per process unless CACHE_URL names a Redis server.
+# "ratelimit" holds the contact form's limits, always in the database (below).
 CACHE_URL = os.environ.get("CACHE_URL", "")
 # Cached pages have a cache of their own, bounded, so a flood of page URLs never evicts other state.
 PAGE_CACHE_MAX_ENTRIES = env_int("PAGE_CACHE_MAX_ENTRIES", 2000)
@@ -146,6 +150,17 @@ else:
             "OPTIONS": {"MAX_ENTRIES": PAGE_CACHE_MAX_ENTRIES},
         },
     }
+# The contact form's rate limits: always a table in the database that every process shares (made by
+# `manage.py createcachetable`), whatever CACHE_URL says, so no flood of pages in any cache can evict them.
+CACHES["ratelimit"] = {
+    "BACKEND": "trials.ratelimit.AtomicDatabaseCache",
+    "LOCATION": "trialfinder_rate_limits",
+    # Only rate-limit counters live here; never cull them to make room.
+    "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+}
+RATELIMIT_USE_CACHE = "ratelimit"
+# django-ratelimit warns about any cache it has not tested. Ours increments atomically, under a row lock.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -205,17 +220,28 @@ elif DEBUG:
 else:
     raise ImproperlyConfigured("EMAIL_HOST must be set when DJANGO_DEBUG=0")
 
-# Contact messages: how long the personal data of a closed message is kept.
+# Who runs the site: named on the privacy page, and the address a guardian
+# writes to when a study team does not reply.
+OPERATOR_NAME = os.environ.get("OPERATOR_NAME", "TrialFinder")
+OPERATOR_EMAIL = os.environ.get("OPERATOR_EMAIL", "help@example.org")
+
+# Contact messages: how long personal data is kept, counted from the day a
+# message is closed, or from the day it arrived for a message never closed.
 MESSAGE_RETENTION_DAYS = env_int("MESSAGE_RETENTION_DAYS", 365)
 # Delivery of contact messages: attempts before a message is marked failed, and
 # the first wait (doubling each time, at most an hour).
 CONTACT_DELIVERY_ATTEMPTS = env_int("CONTACT_DELIVERY_ATTEMPTS", 12)
 CONTACT_DELIVERY_FIRST_RETRY_SECONDS = env_int("CONTACT_DELIVERY_FIRST_RETRY_SECONDS", 60)
+# A worker holds a message for this long while it sends; if it dies, the
+# message is picked up again once this has passed (`recover_deliveries`).
+CONTACT_DELIVERY_LEASE_SECONDS = env_int("CONTACT_DELIVERY_LEASE_SECONDS", 120)
 # Contact form rate limits, per client address and per email address.
 CONTACT_RATE_LIMIT = env_int("CONTACT_RATE_LIMIT", 5)
 CONTACT_RATE_WINDOW_SECONDS = env_int("CONTACT_RATE_WINDOW_SECONDS", 3600)
-# Behind a proxy, the client address comes from this header (for example
-# HTTP_X_FORWARDED_FOR). Empty means REMOTE_ADDR.
+# Where the client address comes from: REMOTE_ADDR when the site is reached
+# directly, or the header a proxy sets (for example HTTP_X_FORWARDED_FOR).
+# Empty means REMOTE_ADDR in development; in production (behind a proxy) it
+# means the per-address limit is off, and `check --deploy` warns.
 CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "")
 
 # Security. Production runs behind a TLS-terminating proxy.

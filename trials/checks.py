@@ -69,8 +69,27 @@ def check_cache_backends(app_configs, **kwargs):
             problems.append(
                 checks.Error(
                     f"The cache {alias!r} does not answer: {type(error).__name__}.",
-                    hint="Check CACHE_URL and that the cache server is running.",
+                    hint="Check CACHE_URL and that the cache server is running; for the rate-limit table, run "
+                    "`manage.py createcachetable`.",
                     id="trials.E004",
                 )
             )
     return problems
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_client_address(app_configs, **kwargs):
+    """Behind a proxy, without CLIENT_IP_HEADER every guardian seems to come from the proxy."""
+    from django.conf import settings
+
+    if settings.SECURE_PROXY_SSL_HEADER and not settings.CLIENT_IP_HEADER:
+        return [
+            checks.Warning(
+                "CLIENT_IP_HEADER is empty behind a proxy: the contact form limits each mailbox, "
+                "but cannot limit each client address.",
+                hint="Set CLIENT_IP_HEADER to the header your proxy sets (for example HTTP_X_FORWARDED_FOR), "
+                "or to REMOTE_ADDR if the site is reached directly.",
+                id="trials.W003",
+            )
+        ]
+    return []

@@ -2,32 +2,52 @@
 
 Names in Korean or Chinese are safe in headers: Django encodes non-ASCII
 header values (RFC 2047) and display names in addresses. Header values are
-also stripped of line breaks here, whatever the form already refused, so no
-value can start a header of its own.
+also stripped of line breaks here, and encoded-word markers ("=?") are broken
+up, whatever the form already refused, so no value can start a header of its
+own or decode into one. Addresses go out with their domain in IDNA form.
+
+Each email carries a Message-ID made from the message's reference and the
+email's kind: sent twice (after a lost SMTP reply, or a worker killed
+mid-send), it is recognisably the same email.
 """
 
-from email.utils import formataddr
+from email.utils import formataddr, parseaddr
 
+import phonenumbers
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
+from trials import localnames
 from trials.models import ContactMessage
 
 HEADER_BREAKS = str.maketrans({"\r": " ", "\n": " ", "\x00": " ", "\u2028": " ", "\u2029": " ", "\x85": " "})
 
 
 def header_safe(text: str) -> str:
-    return " ".join(str(text).translate(HEADER_BREAKS).split())
+    return " ".join(str(text).translate(HEADER_BREAKS).replace("=?", "= ?").split())
+
+
+def ascii_address(email: str) -> str:
+    """name@例え.jp -> name@xn--r8jz45g.jp. Raises ValueError for an address no server could take."""
+    local, _at, domain = email.strip().rpartition("@")
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError as error:
+        raise ValueError("The domain cannot be written in IDNA form") from error
+    if not local.isascii():
+        raise ValueError("The local part is not ASCII")
+    return f"{local}@{domain}"
 
 
 def guardian_name(message: ContactMessage) -> str:
     """The full name as its owner writes it: 김민준 (family name first, no
     space) for names in Hangul or Han script, "Minjun Kim" otherwise."""
     first, last = message.first_name.strip(), message.last_name.strip()
-    if first and last and not (first + last).isascii() and all(is_cjk(char) for char in first + last):
+    if first and last and all(is_cjk(char) for char in first + last):
         return header_safe(last + first)
     return header_safe(f"{first} {last}")
 
@@ -37,12 +57,46 @@ def is_cjk(char: str) -> bool:
     return 0xAC00 <= code <= 0xD7A3 or 0x3400 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF
 
 
+def phone_display(phone: str, extension: str = "") -> str:
+    """+821012345678 -> "+82 10-1234-5678"; with its extension if any."""
+    try:
+        text = phonenumbers.format_number(phonenumbers.parse(phone, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    except phonenumbers.NumberParseException:
+        text = phone
+    return f"{text} ext. {extension}" if extension else text
+
+
+def phone_country(phone: str, language: str) -> str:
+    """The country a number belongs to, in the reader's language ("South Korea")."""
+    try:
+        region = phonenumbers.region_code_for_number(phonenumbers.parse(phone, None))
+    except phonenumbers.NumberParseException:
+        return ""
+    return localnames.country_name(region, language) if region and region != "ZZ" else ""
+
+
+def long_date(moment, language: str, time_zone=None) -> str:
+    """25 April 2026 / 2026년 4월 25일 / 2026年4月25日."""
+    local = timezone.localtime(moment, time_zone) if time_zone else timezone.localtime(moment)
+    if language == "ko":
+        return f"{local.year}년 {local.month}월 {local.day}일"
+    if language == "zh-hans":
+        return f"{local.year}年{local.month}月{local.day}日"
+    with translation.override("en"):
+        return date_format(local, "j F Y")
+
+
 def language_name(code: str) -> str:
     return str(dict(settings.LANGUAGES).get(code, code))
 
 
+def message_id(message: ContactMessage, kind: str) -> str:
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "trialfinder.invalid"
+    return f"<{message.reference.lower()}.{kind}@{domain}>"
+
+
 def build_email(
-    *, template: str, subject: str, context: dict, to: list[str], reply_to: list[str]
+    *, template: str, subject: str, context: dict, to: list[str], reply_to: list[str], headers: dict
 ) -> EmailMultiAlternatives:
     text = render_to_string(f"emails/{template}.txt", context)
     html = render_to_string(f"emails/{template}.html", context)
@@ -52,6 +106,7 @@ def build_email(
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=to,
         reply_to=reply_to,
+        headers=headers,
     )
     email.attach_alternative(html, "text/html")
     return email
@@ -59,12 +114,23 @@ def build_email(
 
 def email_context(message: ContactMessage) -> dict:
     """What both emails show. Built inside the language override: names are translated."""
+    from trials.services import site_time_zone
+
+    language = translation.get_language()
+    zone = site_time_zone(message.site)
     return {
         "message": message,
         "site": message.site,
         "trial": message.trial,
         "guardian_name": guardian_name(message),
         "preferred_language": language_name(message.preferred_language),
+        "phone": phone_display(message.phone, message.phone_extension),
+        "phone_country": phone_country(message.phone, language),
+        "received": long_date(message.created_at, language, zone),
+        "received_time": f"{timezone.localtime(message.created_at, zone):%H:%M}",
+        "reply_days": message.site.reply_working_days,
+        "operator_name": settings.OPERATOR_NAME,
+        "operator_email": settings.OPERATOR_EMAIL,
         "site_url": settings.SITE_URL,
     }
 
@@ -74,16 +140,17 @@ def team_email(message: ContactMessage) -> EmailMultiAlternatives:
     site, trial = message.site, message.trial
     with translation.override(site.local_language):
         context = email_context(message)
-        subject = _("A family asks about %(trial)s (message %(number)s)") % {
+        subject = _("A family asks about %(trial)s (reference %(reference)s)") % {
             "trial": trial.nct_id,
-            "number": message.pk,
+            "reference": message.reference,
         }
         return build_email(
             template="team_message",
             subject=subject,
             context=context,
-            to=[site.team_email],
-            reply_to=[formataddr((guardian_name(message), message.email))],
+            to=[ascii_address(site.team_email)],
+            reply_to=[formataddr((guardian_name(message), ascii_address(message.email)))],
+            headers={"Message-ID": message_id(message, "team")},
         )
 
 
@@ -92,13 +159,17 @@ def guardian_copy(message: ContactMessage) -> EmailMultiAlternatives:
     site = message.site
     with translation.override(message.language):
         context = email_context(message)
-        subject = _("Your message to the study team at %(site)s") % {"site": site.facility}
+        subject = _("Your message to the study team at %(site)s (reference %(reference)s)") % {
+            "site": site.facility,
+            "reference": message.reference,
+        }
         return build_email(
             template="guardian_copy",
             subject=subject,
             context=context,
-            to=[formataddr((guardian_name(message), message.email))],
-            reply_to=[site.team_email],
+            to=[formataddr((guardian_name(message), ascii_address(message.email)))],
+            reply_to=[ascii_address(site.team_email)],
+            headers={"Message-ID": message_id(message, "copy")},
         )
 
 

@@ -487,3 +487,40 @@ def nearest_sites(queryset, *, latitude: float, longitude: float, limit: int = 2
 def default_site(sites: list):
     """The nearest recruiting site, or None: a site that is not recruiting is never the default."""
     return next((site for site in sites if site.is_recruiting and site.distance_km is not None), None)
+
+
+# Looking places up by number and by position: the contact form's candidate
+# buttons send a place's number, and a device's position is named after the
+# nearest place, so neither a raw position nor a wrong namesake is ever used.
+NEAREST_PLACE_KM = 50.0
+TOWN_KM = 15.0
+
+
+def place_by_id(geonameid: int) -> Place | None:
+    index = place_index()
+    try:
+        return index.place(index.geonameids.index(geonameid))
+    except ValueError:
+        return None
+
+
+def nearest_place(latitude: float, longitude: float, *, within_km: float = NEAREST_PLACE_KM) -> Place | None:
+    """The place a position is best named after: the biggest town within
+    TOWN_KM (a city, not the neighbourhood next door), else the nearest place
+    within `within_km`. Scans a latitude band of the sorted point keys."""
+    index = place_index()
+    band = within_km / 111.0 + 0.01
+    start = bisect_left(index.point_keys, point_key(max(latitude - band, -90), -180))
+    end = bisect_right(index.point_keys, point_key(min(latitude + band, 90), 180))
+    nearest = biggest = None
+    for i in range(start, end):
+        number = index.point_places[i]
+        distance = distance_km(latitude, longitude, index.latitudes[number], index.longitudes[number])
+        if distance > within_km:
+            continue
+        if nearest is None or distance < nearest[0]:
+            nearest = (distance, number)
+        if distance <= TOWN_KM and (biggest is None or index.populations[number] > biggest[0]):
+            biggest = (index.populations[number], number)
+    chosen = biggest or nearest
+    return index.place(chosen[1]) if chosen else None

@@ -1,72 +1,224 @@
-"""Side-effecting steps of the contact flow: store a message and queue its delivery."""
+"""Side-effecting steps of the contact flow: store a message, queue, recover and
+resend its delivery, erase it."""
 
+import hashlib
+from dataclasses import dataclass
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
-from django.db import transaction
-from django.db.models import Q
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+from reversion.models import Version
 
-from trials.models import ContactMessage, Site, Trial
+from trials import localnames
+from trials.forms.contact import consent_sentence
+from trials.geo import Resolution
+from trials.models import ContactMessage, DeliveryAttempt, Site, Trial
 from trials.tasks import deliver_contact_message
+
+# Device positions are kept to 2 decimal places: about 1 km.
+COORDINATE_PLACES = 2
+
+
+@dataclass(frozen=True, kw_only=True)
+class Guardian:
+    """Who is writing, as the form cleaned it."""
+
+    first_name: str
+    last_name: str
+    email: str
+    phone: str  # E.164
+    phone_extension: str = ""
+    preferred_language: str
+    relationship: str
+    child_age: int | None = None
+    child_age_unit: str = ""
+
+
+@dataclass(frozen=True)
+class Created:
+    message: ContactMessage
+    is_new: bool
 
 
 def contact_message_create(
-    *, trial: Trial, site: Site, data: dict, consent_text: str, language: str, prescreen_summary: str = ""
-) -> ContactMessage:
+    *,
+    trial: Trial,
+    site: Site,
+    guardian: Guardian,
+    text: str,
+    place: Resolution,
+    place_label: str,
+    language: str,
+    prescreen_summary: str = "",
+    prescreen_outcome: str = "",
+    submission_key: str | None = None,
+    repeat_key: str = "",
+) -> Created:
     """Saves the guardian's message and queues its delivery in one transaction.
 
     The task row is written by the database backend inside the same
-    transaction, so either both exist or neither does: a crash between the
-    two cannot leave a message that is never sent.
+    transaction, so either both exist or neither does. A form sent twice (a
+    double tap, two processes, Back then Send) finds the first message: the
+    submission key is unique in the database, and the repeat key matches the
+    same visitor sending the same text to the same site within a day.
     """
-    with transaction.atomic():
-        message = ContactMessage.objects.create(
-            trial=trial,
-            site=site,
-            first_name=data["first_name"],
-            last_name=data["last_name"],
-            email=data["email"],
-            phone=data["phone"],
-            preferred_language=data["preferred_language"],
-            location_text=data.get("location", ""),
-            latitude=data.get("latitude"),
-            longitude=data.get("longitude"),
-            message=data["message"],
-            prescreen_summary=prescreen_summary,
-            consent_text=consent_text,
-            consented_at=timezone.now(),
-            language=language,
-        )
-        deliver_contact_message.enqueue(message.pk)
-    return message
+    if repeat_key:
+        earlier = ContactMessage.objects.filter(
+            repeat_key=repeat_key, created_at__gte=timezone.now() - timedelta(days=1)
+        ).first()
+        if earlier:
+            return Created(earlier, False)
+    latitude = longitude = None
+    if place.found:
+        latitude = round(place.latitude, COORDINATE_PLACES)
+        longitude = round(place.longitude, COORDINATE_PLACES)
+    try:
+        with transaction.atomic():
+            message = ContactMessage.objects.create(
+                trial=trial,
+                site=site,
+                submission_key=submission_key or None,
+                repeat_key=repeat_key,
+                first_name=guardian.first_name,
+                last_name=guardian.last_name,
+                email=guardian.email,
+                phone=guardian.phone,
+                phone_extension=guardian.phone_extension,
+                relationship=guardian.relationship,
+                child_age=guardian.child_age,
+                child_age_unit=guardian.child_age_unit if guardian.child_age is not None else "",
+                preferred_language=guardian.preferred_language,
+                location_text=place_label if place.status != "empty" else "",
+                latitude=latitude,
+                longitude=longitude,
+                message=text,
+                prescreen_summary=prescreen_summary,
+                prescreen_outcome=prescreen_outcome,
+                consent_text=consent_sentence(site.facility),
+                consented_at=timezone.now(),
+                language=language,
+            )
+            deliver_contact_message.enqueue(message.pk)
+    except IntegrityError:
+        # The same form, already stored by a request that got there first.
+        earlier = ContactMessage.objects.filter(submission_key=submission_key).first() if submission_key else None
+        if earlier is None:
+            raise
+        return Created(earlier, False)
+    return Created(message, True)
 
 
-# Longer than the whole retry schedule (trials/tasks.py): a message still waiting
-# after this has lost its task, for example to a worker killed mid-send.
-STUCK_AFTER = timedelta(hours=12)
+def repeat_key_for(*, binding: str, site: Site, email: str, text: str) -> str:
+    """The same visitor (CSRF secret), site, address and text: the same message."""
+    material = "\x1f".join([settings.SECRET_KEY, binding, str(site.pk), email.casefold(), " ".join(text.split())])
+    return hashlib.sha256(material.encode()).hexdigest()
 
 
-def resendable_messages():
-    """Messages staff may queue again: delivery failed, or still waiting long after every retry."""
-    stuck = Q(delivery_status=ContactMessage.Delivery.PENDING, created_at__lt=timezone.now() - STUCK_AFTER)
-    return ContactMessage.objects.filter(
-        Q(delivery_status=ContactMessage.Delivery.FAILED) | stuck, personal_data_purged_at__isnull=True
+def lease_seconds() -> int:
+    return settings.CONTACT_DELIVERY_LEASE_SECONDS
+
+
+def stuck_messages(now=None, *, ids=None) -> list[ContactMessage]:
+    """Messages waiting to be sent that no worker is working on and no task waits for.
+
+    Either a worker claimed one and its lease ran out (it died mid-send), or
+    its task vanished before any worker claimed it (killed between taking the
+    task and taking the lease, or a task row removed by hand).
+    """
+    now = now or timezone.now()
+    waiting = ContactMessage.objects.with_personal_data().filter(delivery_status=ContactMessage.Delivery.PENDING)
+    if ids is not None:
+        waiting = waiting.filter(pk__in=ids)
+    expired = list(waiting.filter(delivery_lease_until__lt=now))
+    unleased = waiting.filter(
+        delivery_lease_until__isnull=True, created_at__lt=now - timedelta(seconds=lease_seconds())
     )
+    alive = set()
+    started_after = now - timedelta(seconds=lease_seconds())
+    for status, started_at, args in DBTaskResult.objects.filter(
+        task_path=deliver_contact_message.module_path, status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]
+    ).values_list("status", "started_at", "args_kwargs"):
+        if status == TaskResultStatus.READY or (started_at and started_at >= started_after):
+            alive.update(args.get("args", [])[:1])
+    return expired + [message for message in unleased if message.pk not in alive]
+
+
+def deliveries_recover(now=None, *, ids=None) -> list[int]:
+    """Queues delivery again for every stuck message. Returns their ids.
+
+    An attempt cut off by a dead worker is recorded as interrupted, and its
+    task row, left RUNNING for ever by django-tasks-db, is closed as failed.
+    Emails already marked sent are never sent again; one the dead worker sent
+    but could not mark goes out again with the same Message-ID, so the
+    receiving mail system can tell it is the same email.
+    """
+    now = now or timezone.now()
+    recovered = []
+    for message in stuck_messages(now, ids=ids):
+        with transaction.atomic():
+            claimed = (
+                ContactMessage.objects.filter(pk=message.pk, delivery_status=ContactMessage.Delivery.PENDING)
+                .filter(delivery_lease_until=message.delivery_lease_until)
+                .update(delivery_lease_until=None)
+            )
+            if not claimed:
+                continue  # another recovery, or a worker, got there first
+            DeliveryAttempt.objects.filter(message=message, outcome=DeliveryAttempt.Outcome.SENDING).update(
+                outcome=DeliveryAttempt.Outcome.INTERRUPTED, finished_at=now, error="Worker stopped"
+            )
+            DBTaskResult.objects.filter(
+                task_path=deliver_contact_message.module_path,
+                status=TaskResultStatus.RUNNING,
+                started_at__lt=now - timedelta(seconds=lease_seconds()),
+            ).filter(args_kwargs__args=[message.pk]).update(status=TaskResultStatus.FAILED, finished_at=now)
+            deliver_contact_message.enqueue(message.pk)
+        recovered.append(message.pk)
+    return recovered
 
 
 def contact_message_resend(*, message: ContactMessage) -> bool:
-    """Queues delivery again for a message whose delivery failed or is stuck.
+    """Queues delivery again, at once, for a message whose delivery failed or is stuck.
 
-    A message still inside its retry schedule already has a task waiting, and
-    is left alone. The sent-at marks stay, so an email that went out before is
-    not sent again.
+    A message inside its retry schedule, or being sent right now, already has a
+    task and is left alone. The sent-at marks stay, so an email that went out
+    before is not sent again.
     """
+    if message.delivery_status == ContactMessage.Delivery.PENDING:
+        return bool(deliveries_recover(ids=[message.pk]))
     with transaction.atomic():
         updated = (
-            resendable_messages()
-            .filter(pk=message.pk)
-            .update(delivery_status=ContactMessage.Delivery.PENDING, delivery_attempts=0, last_delivery_error="")
+            ContactMessage.objects.with_personal_data()
+            .filter(pk=message.pk, delivery_status=ContactMessage.Delivery.FAILED)
+            .update(
+                delivery_status=ContactMessage.Delivery.PENDING,
+                delivery_attempts=0,
+                last_delivery_error="",
+                delivery_lease_until=None,
+            )
         )
         if updated:
             deliver_contact_message.enqueue(message.pk)
     return bool(updated)
+
+
+def contact_message_erase(*, message: ContactMessage) -> int:
+    """Removes one message's personal data, its notes and its history copies. Returns 1 if it had any."""
+    with transaction.atomic():
+        erased = (
+            ContactMessage.objects.with_personal_data()
+            .filter(pk=message.pk)
+            .update(**ContactMessage.PERSONAL_FIELDS, personal_data_purged_at=timezone.now())
+        )
+        message.notes.all().delete()
+        Version.objects.get_for_model(ContactMessage).filter(object_id=str(message.pk)).delete()
+    return erased
+
+
+def site_time_zone(site: Site) -> ZoneInfo:
+    """The site's own time zone, from its country."""
+    country = getattr(site, "country_en", None) or site.country
+    return ZoneInfo(localnames.time_zone_name(localnames.country_code(country), settings.TIME_ZONE))

@@ -3,7 +3,13 @@
 django-tasks 0.12 has no retries of its own, so a failed delivery queues a
 new task for later (run_after) until the attempts run out. Each email is
 marked as sent the moment it goes out; a later attempt sends only what is
-still missing, so nothing arrives twice.
+still missing.
+
+A worker first takes a lease on the message (CONTACT_DELIVERY_LEASE_SECONDS).
+If it dies mid-send, the lease runs out and `manage.py recover_deliveries`
+queues the message again. An email that went out just before the crash, and
+was not yet marked, goes out again with the same Message-ID (trials/emails.py),
+so the receiving system can tell the two copies are one email.
 """
 
 import logging
@@ -11,22 +17,21 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
 from trials import emails
-from trials.models import ContactMessage
+from trials.models import ContactMessage, DeliveryAttempt
 
 logger = logging.getLogger(__name__)
 
-# 1, 2, 4 ... minutes, at most an hour apart: about 8 hours in all by default.
-MAX_ATTEMPTS = getattr(settings, "CONTACT_DELIVERY_ATTEMPTS", 12)
-FIRST_RETRY_SECONDS = getattr(settings, "CONTACT_DELIVERY_FIRST_RETRY_SECONDS", 60)
 LONGEST_WAIT_SECONDS = 3600
 
 
 def retry_delay(attempts: int) -> timedelta:
-    return timedelta(seconds=min(FIRST_RETRY_SECONDS * 2 ** (attempts - 1), LONGEST_WAIT_SECONDS))
+    first = settings.CONTACT_DELIVERY_FIRST_RETRY_SECONDS
+    return timedelta(seconds=min(first * 2 ** (attempts - 1), LONGEST_WAIT_SECONDS))
 
 
 def error_summary(error: Exception) -> str:
@@ -38,13 +43,30 @@ def error_summary(error: Exception) -> str:
     return type(error).__name__ + (f" (SMTP {code})" if code else "")
 
 
+def claim(message_id: int) -> ContactMessage | None:
+    """Takes the lease on a message still to be sent, or None if it is done,
+    gone, or being sent by a live worker."""
+    now = timezone.now()
+    lease_until = now + timedelta(seconds=settings.CONTACT_DELIVERY_LEASE_SECONDS)
+    free = Q(delivery_lease_until__isnull=True) | Q(delivery_lease_until__lt=now)
+    with transaction.atomic():
+        taken = (
+            ContactMessage.objects.with_personal_data()
+            .filter(free, pk=message_id, delivery_status=ContactMessage.Delivery.PENDING)
+            .update(delivery_lease_until=lease_until)
+        )
+        if not taken:
+            return None
+        message = ContactMessage.objects.select_related("site", "trial").get(pk=message_id)
+        DeliveryAttempt.objects.create(message=message, number=message.delivery_attempts + 1, started_at=now)
+    return message
+
+
 @task()
 def deliver_contact_message(message_id: int) -> str:
-    message = ContactMessage.objects.select_related("site", "trial").filter(pk=message_id).first()
-    if message is None or message.personal_data_purged_at:
-        return "gone"
-    if message.delivery_status == ContactMessage.Delivery.SENT:
-        return "already sent"
+    message = claim(message_id)
+    if message is None:
+        return "nothing to do"
     attempts = message.delivery_attempts + 1
     try:
         if not message.team_email_sent_at:
@@ -57,22 +79,32 @@ def deliver_contact_message(message_id: int) -> str:
             mark(message, guardian_copy_sent_at=timezone.now())
     except Exception as error:  # Any failure, SMTP or not, must leave the message retryable and visible.
         summary = error_summary(error)
+        give_up = attempts >= settings.CONTACT_DELIVERY_ATTEMPTS or isinstance(error, MissingTeamAddress)
         with transaction.atomic():
-            if attempts >= MAX_ATTEMPTS or isinstance(error, MissingTeamAddress):
-                mark(
-                    message,
-                    delivery_attempts=attempts,
-                    last_delivery_error=summary,
-                    delivery_status=ContactMessage.Delivery.FAILED,
-                )
-                outcome = "failed"
-            else:
-                mark(message, delivery_attempts=attempts, last_delivery_error=summary)
+            mark(
+                message,
+                delivery_attempts=attempts,
+                last_delivery_error=summary,
+                delivery_lease_until=None,
+                **({"delivery_status": ContactMessage.Delivery.FAILED} if give_up else {}),
+            )
+            finish_attempt(
+                message, DeliveryAttempt.Outcome.FAILED if give_up else DeliveryAttempt.Outcome.RETRY, summary
+            )
+            if not give_up:
                 deliver_contact_message.using(run_after=timezone.now() + retry_delay(attempts)).enqueue(message_id)
-                outcome = "retry"
+        outcome = "failed" if give_up else "retry"
         logger.warning("Delivery of message %s, attempt %s: %s; %s", message_id, attempts, summary, outcome)
         return outcome
-    mark(message, delivery_attempts=attempts, last_delivery_error="", delivery_status=ContactMessage.Delivery.SENT)
+    with transaction.atomic():
+        mark(
+            message,
+            delivery_attempts=attempts,
+            last_delivery_error="",
+            delivery_status=ContactMessage.Delivery.SENT,
+            delivery_lease_until=None,
+        )
+        finish_attempt(message, DeliveryAttempt.Outcome.SENT, "")
     logger.info("Delivered message %s on attempt %s", message_id, attempts)
     return "sent"
 
@@ -87,3 +119,9 @@ def mark(message: ContactMessage, **fields) -> None:
     ContactMessage.objects.filter(pk=message.pk).update(**fields)
     for name, value in fields.items():
         setattr(message, name, value)
+
+
+def finish_attempt(message: ContactMessage, outcome: str, error: str) -> None:
+    DeliveryAttempt.objects.filter(message=message, outcome=DeliveryAttempt.Outcome.SENDING).update(
+        outcome=outcome, error=error, finished_at=timezone.now()
+    )

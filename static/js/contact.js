@@ -1,6 +1,9 @@
 // The contact page works without this file. With it:
 // - "Use my device's location" asks the browser (only after the guardian
-//   presses it), writes "lat,lon" into "Your location" and finds the sites;
+//   presses it), writes "lat,lon" rounded to about 1 km into "Your location"
+//   and finds the sites; the server names the nearest town instead;
+// - after an error, focus moves to the summary at the top (without this file,
+//   its autofocus attribute does the same);
 // - choosing another site renames the team in the consent sentence.
 (function () {
   "use strict";
@@ -23,7 +26,7 @@
       navigator.geolocation.getCurrentPosition(
         function (position) {
           locationInput.value =
-            position.coords.latitude.toFixed(5) + "," + position.coords.longitude.toFixed(5);
+            position.coords.latitude.toFixed(2) + "," + position.coords.longitude.toFixed(2);
           findButton.click();
         },
         function () {
@@ -34,6 +37,11 @@
         { enableHighAccuracy: false, timeout: 15000, maximumAge: 600000 }
       );
     });
+  }
+
+  var summary = document.getElementById("error-summary") || document.getElementById("contact-blocked");
+  if (summary) {
+    summary.focus();
   }
 
   var consentBox = form.querySelector(".consent");

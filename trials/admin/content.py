@@ -3,7 +3,10 @@
 Registry facts are read-only here: they come from `import_trials`. Staff edit
 the plain-language text in every language, side by side. Each English text
 field shows its reading grade; each text field shows who last reviewed it, in
-each language, and can be marked reviewed. django-reversion keeps the history.
+each language, and can be marked reviewed. Editing an English text marks its
+reviewed translations "may be out of date". django-reversion keeps the
+history, one entry per real change, and django-reversion-compare shows what
+changed between two entries, field by field.
 """
 
 from django import forms
@@ -18,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 from reversion import create_revision, set_comment, set_user
-from reversion.admin import VersionAdmin
+from reversion_compare.admin import CompareVersionAdmin
 
 from trials import readability, signals
 from trials.cache import bump_content_version
@@ -64,14 +67,40 @@ class ReviewForm(forms.ModelForm):
         # stay byte-for-byte the same, or history shows false edits and reviews go stale.
         for name, value in cleaned.items():
             if isinstance(value, str):
-                cleaned[name] = value.replace("\r\n", "\n").replace("\r", "\n")
+                cleaned[name] = same_line_endings(value)
         return cleaned
 
+    @property
+    def changed_data(self):
+        """Fields whose value really changed: a text that differs only in its
+        line endings (as every browser sends them) is not a change."""
+        changed = []
+        for name in super().changed_data:
+            field = self.fields[name]
+            initial = self.get_initial_for_field(field, name)
+            value = self[name].data
+            if (
+                isinstance(value, str)
+                and isinstance(initial, str | type(None))
+                and same_line_endings(value).strip() == same_line_endings(initial or "").strip()
+            ):
+                continue
+            changed.append(name)
+        return changed
 
-class ReviewedContentAdmin(VersionAdmin, TranslationAdmin):
+
+def same_line_endings(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+class ReviewedContentAdmin(CompareVersionAdmin, TranslationAdmin):
     """Shared by every admin of translated, reviewed text."""
 
     form = ReviewForm
+
+    def reversion_register(self, model, **kwargs):
+        # A save that changes nothing adds nothing to the history.
+        super().reversion_register(model, ignore_duplicates=True, **kwargs)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -118,16 +147,15 @@ class ReviewedContentAdmin(VersionAdmin, TranslationAdmin):
                 review = obj.review_for(field, code)
                 if review is None:
                     state = _("not reviewed")
-                elif review.text_hash != text_hash(text):
-                    state = _("changed since %(name)s reviewed it on %(date)s") % {
-                        "name": review.reviewer_name,
-                        "date": f"{review.reviewed_at:%Y-%m-%d}",
-                    }
                 else:
-                    state = _("reviewed by %(name)s on %(date)s") % {
-                        "name": review.reviewer_name,
-                        "date": f"{review.reviewed_at:%Y-%m-%d}",
-                    }
+                    details = {"name": review.reviewer_name, "date": f"{review.reviewed_at:%Y-%m-%d}"}
+                    state = {
+                        FieldReview.CHANGED: _("changed since %(name)s reviewed it on %(date)s"),
+                        FieldReview.SOURCE_CHANGED: _(
+                            "may be out of date: the English text changed after %(name)s reviewed this on %(date)s"
+                        ),
+                        FieldReview.REVIEWED: _("reviewed by %(name)s on %(date)s"),
+                    }[review.state_for(obj)] % details
                 label = f"{obj._meta.get_field(field).verbose_name} · {LANGUAGE_NAMES[code]}"
                 rows.append((label, state))
         if not rows:
@@ -135,7 +163,12 @@ class ReviewedContentAdmin(VersionAdmin, TranslationAdmin):
         return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}</li>", rows))
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
+        # Nothing in the text changed: no save, so no history entry and no stale
+        # reviews. Reviews ticked on the form are still recorded below.
+        if not change or any(name != "mark_reviewed" for name in form.changed_data):
+            if change:
+                keep_translations_out_of_date(obj)
+            super().save_model(request, obj, form, change)
         content_type = ContentType.objects.get_for_model(obj)
         for choice in form.cleaned_data.get("mark_reviewed", []):
             field, code = choice.split(":")
@@ -149,8 +182,23 @@ class ReviewedContentAdmin(VersionAdmin, TranslationAdmin):
                     "reviewer_name": request.user.get_full_name() or request.user.get_username(),
                     "reviewed_at": timezone.now(),
                     "text_hash": text_hash(obj.field_text(field, code)),
+                    "source_hash": text_hash(obj.field_text(field, settings.LANGUAGE_CODE)),
                 },
             )
+
+
+def keep_translations_out_of_date(obj) -> None:
+    """Before an edit is saved: translation reviews made before reviews carried
+    the English text's hash get the English as it was, so that an English edit
+    marks them "may be out of date" like any other."""
+    saved = type(obj)._default_manager.filter(pk=obj.pk).first()
+    if saved is None:
+        return
+    for review in FieldReview.objects.filter(
+        content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk, source_hash=""
+    ).exclude(language=settings.LANGUAGE_CODE):
+        review.source_hash = text_hash(saved.field_text(review.field, settings.LANGUAGE_CODE))
+        review.save(update_fields=["source_hash"])
 
 
 REGISTRY_FIELDS = (

@@ -1,4 +1,4 @@
-from trials.models.contact import ContactMessage
+from trials.models.contact import ContactMessage, DeliveryAttempt, MessageNote, StaffLanguage
 from trials.models.content import (
     FAQ,
     FieldReview,
@@ -17,6 +17,9 @@ __all__ = [
     "FAQ",
     "Choice",
     "ContactMessage",
+    "DeliveryAttempt",
+    "MessageNote",
+    "StaffLanguage",
     "Criterion",
     "FieldReview",
     "GlossaryTerm",

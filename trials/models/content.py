@@ -39,6 +39,11 @@ class FieldReview(models.Model):
     reviewer_name = models.CharField(max_length=150, blank=True)
     reviewed_at = models.DateTimeField()
     text_hash = models.CharField(max_length=16)
+    # For a translation: the English text's hash when it was reviewed. An edit of
+    # the English makes the translation "may be out of date" until reviewed again.
+    source_hash = models.CharField(max_length=16, blank=True)
+
+    REVIEWED, CHANGED, SOURCE_CHANGED = "reviewed", "changed", "source_changed"
 
     class Meta:
         constraints = [
@@ -49,6 +54,16 @@ class FieldReview(models.Model):
 
     def __str__(self):
         return f"{self.field} ({self.language}) reviewed by {self.reviewer_name} on {self.reviewed_at:%Y-%m-%d}"
+
+    def state_for(self, obj) -> str:
+        """REVIEWED while neither this text nor (for a translation) its English
+        original has changed since the review."""
+        if self.text_hash != text_hash(obj.field_text(self.field, self.language)):
+            return self.CHANGED
+        source = obj.field_text(self.field, settings.LANGUAGE_CODE)
+        if self.language != settings.LANGUAGE_CODE and self.source_hash and self.source_hash != text_hash(source):
+            return self.SOURCE_CHANGED
+        return self.REVIEWED
 
 
 class ReviewedContent(models.Model):
@@ -78,7 +93,7 @@ class ReviewedContent(models.Model):
     def is_reviewed(self, field: str, language: str | None = None) -> bool:
         language = language or get_language() or settings.LANGUAGE_CODE
         review = self.review_for(field, language)
-        return review is not None and review.text_hash == text_hash(self.field_text(field, language))
+        return review is not None and review.state_for(self) == FieldReview.REVIEWED
 
 
 class RegistryStatus(models.TextChoices):
@@ -355,6 +370,14 @@ class Site(ReviewedContent):
         _("study team's language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
     is_active = models.BooleanField(_("active"), default=True)
+    reply_working_days = models.PositiveSmallIntegerField(
+        _("reply within (working days)"),
+        default=5,
+        help_text=_(
+            "Guardians are told to write again if the team has not replied within this many working days; "
+            "new messages older than this count as overdue in the inbox."
+        ),
+    )
     coordinators = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,

@@ -1,6 +1,6 @@
 """Staff keep the content true in the admin: read-only registry facts, grades, reviews, history."""
 
-from html.parser import HTMLParser
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -33,49 +33,16 @@ def test_registry_facts_are_read_only_and_plain_text_is_editable(client, trials_
     assert "Reading grade" in html and "(target 7.0 or lower)" in html
 
 
-class FormValues(HTMLParser):
-    """The values a browser would send back for the first <form method="post"> on an admin page."""
-
-    def __init__(self):
-        super().__init__()
-        self.values, self.select, self.textarea = {}, None, None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        name = attrs.get("name")
-        if tag == "input" and name and attrs.get("type") not in ("submit", "checkbox", "radio", "file"):
-            self.values[name] = attrs.get("value") or ""
-        elif tag == "input" and name and attrs.get("type") in ("checkbox", "radio") and "checked" in attrs:
-            self.values[name] = attrs.get("value", "on")
-        elif tag == "select" and name:
-            self.select = name
-            self.values.setdefault(name, "")
-        elif tag == "option" and self.select and "selected" in attrs:
-            self.values[self.select] = attrs.get("value", "")
-        elif tag == "textarea" and name:
-            self.textarea = name
-            self.values[name] = ""
-
-    def handle_endtag(self, tag):
-        if tag == "select":
-            self.select = None
-        if tag == "textarea":
-            self.textarea = None
-
-    def handle_data(self, data):
-        if self.textarea:
-            self.values[self.textarea] += data
-
-
 @pytest.mark.django_db
 def test_staff_record_a_disagreement_between_sources_in_the_admin(client, trials_data, staff_user):
     """A copy that gives another status makes NCT05303727's status "not confirmed" on every page."""
     client.force_login(staff_user)
     trial = Trial.objects.get(nct_id="NCT05303727")
     url = f"/admin/trials/trial/{trial.pk}/change/"
-    parser = FormValues()
-    parser.feed(client.get(url).content.decode())
-    data = {key: value.removeprefix("\n") for key, value in parser.values.items()}
+    data = {
+        key: value.removeprefix("\n") if isinstance(value, str) else value
+        for key, value in form_data(client.get(url).content.decode()).items()
+    }
     row = int(data["sources-TOTAL_FORMS"])
     data.update(
         {
@@ -215,3 +182,49 @@ def test_staff_see_and_set_whether_a_trials_criteria_are_complete(client, trials
     assert response.status_code == 302, response.content.decode()[:2000]
     trial.refresh_from_db()
     assert trial.criteria_complete is False
+
+
+@pytest.mark.browser
+def test_history_records_only_real_changes_with_a_diff_and_english_edits_flag_translations(
+    live_server, page, live_trials
+):
+    get_user_model().objects.create_superuser("editor", "editor@example.org", PASSWORD, first_name="Mina")
+    trial = Trial.objects.get(nct_id="NCT06516679")
+    page.goto(live_server.url + "/admin/login/")
+    page.fill("#id_username", "editor")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    change = f"{live_server.url}/admin/trials/trial/{trial.pk}/change/"
+
+    # The Korean summary is reviewed; the form is saved twice without any edit.
+    page.goto(change)
+    page.get_by_label("summary · Korean").check()
+    page.click("input[name=_save]")
+    page.locator(".messagelist").wait_for()
+    for _ in range(2):
+        page.goto(change)
+        page.click("input[name=_save]")
+        page.locator(".messagelist").wait_for()
+    assert Version.objects.get_for_object(trial).count() == 0  # nothing changed, nothing recorded
+    trial.refresh_from_db()
+    assert trial.is_reviewed("summary", "ko")
+
+    # Editing the English text marks the reviewed Korean "may be out of date".
+    page.goto(change)
+    page.fill("#id_summary_en", trial.summary_en + " One more sentence.")
+    page.click("input[name=_save]")
+    page.locator(".messagelist").wait_for()
+    trial.refresh_from_db()
+    assert not trial.is_reviewed("summary", "ko")
+    page.goto(change)
+    assert "may be out of date: the English text changed after Mina reviewed this" in page.content()
+    page.fill("#id_summary_en", trial.summary_en + " And another.")
+    page.click("input[name=_save]")
+    page.locator(".messagelist").wait_for()
+
+    # History: two real changes, and a field-by-field comparison of them.
+    versions = list(Version.objects.get_for_object(trial))
+    assert len(versions) == 2
+    page.goto(f"{live_server.url}/admin/trials/trial/{trial.pk}/history/")
+    page.get_by_role("button", name=re.compile("compare", re.I)).first.click()
+    assert "And another." in page.content() and "One more sentence." in page.content()

@@ -37,6 +37,7 @@ def production_env(**extra) -> dict:
             "DJANGO_SECRET_KEY": "x7Gq-2vLk9Rz_" + "Pf4Ws8Nt3Jm6Hb1Yc5Xd0Ue7Ka2Lo9Qi4Vr" * 2,
             "DJANGO_ALLOWED_HOSTS": "trials.example.org",
             "EMAIL_HOST": "smtp.example.org",
+            "CLIENT_IP_HEADER": "HTTP_X_FORWARDED_FOR",
             "DATABASE_URL": "sqlite:////tmp/trialfinder-deploy-check.sqlite3",
             **extra,
         }
@@ -44,19 +45,37 @@ def production_env(**extra) -> dict:
     return env
 
 
-def test_check_deploy_prints_no_warning_with_real_values():
-    # The table-level check above needs data; this one runs on an empty database
-    # in a separate process, exactly as an operator would.
-    result = subprocess.run(
+def check_deploy(env, *, prepare=True):
+    if prepare:
+        subprocess.run([sys.executable, "manage.py", "createcachetable"], cwd=ROOT, env=env, check=True, timeout=120)
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        env=production_env(),
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_check_deploy_prints_no_warning_with_real_values(tmp_path):
+    # The table-level check above needs data; this one runs on an empty database
+    # in a separate process, exactly as an operator would.
+    result = check_deploy(production_env(DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3"))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_warns_when_the_client_address_header_is_missing_behind_a_proxy(tmp_path):
+    result = check_deploy(production_env(DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3", CLIENT_IP_HEADER=""))
+    assert result.returncode != 0
+    assert "trials.W003" in result.stdout + result.stderr
+
+
+def test_check_deploy_refuses_a_missing_rate_limit_table(tmp_path):
+    result = check_deploy(production_env(DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3"), prepare=False)
+    assert result.returncode != 0
+    assert "trials.E004" in result.stdout + result.stderr and "createcachetable" in result.stdout + result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():

@@ -389,28 +389,21 @@ def test_a_reviewed_translation_has_no_note(client, admin_user):
 
 
 def a_message(site, *, language, preferred_language):
-    from django.utils import timezone
+    from trials.tests.factories import contact_message
 
-    from trials.models import ContactMessage
-
-    return ContactMessage.objects.create(
-        trial=site.trial,
-        site=site,
+    return contact_message(
+        site,
         first_name="민준",
         last_name="김",
-        email="guardian@example.com",
-        phone="+82 10-1234-5678",
         preferred_language=preferred_language,
         message="안녕하세요",
-        consent_text="-",
-        consented_at=timezone.now(),
         language=language,
     )
 
 
 @pytest.mark.parametrize(
     ("code", "expected"),
-    [("ko", "연구팀에 보내신 메시지"), ("zh-hans", "研究团队的信息"), ("en", "Your message to the study team")],
+    [("ko", "연구팀에 보내신 메시지"), ("zh-hans", "研究团队的留言"), ("en", "Your message to the study team")],
 )
 def test_the_guardians_copy_is_in_the_guardians_language(code, expected):
     from trials import emails

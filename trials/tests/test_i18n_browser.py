@@ -26,7 +26,7 @@ WORDS = {
         "more_info": "알려 드리려면 정보가 더 필요합니다.",
         "diagnosis_date": "자녀가 진단받은 날짜는 언제인가요?",
         "bad_email": "이메일 주소를 확인해 주세요.",
-        "sent": "메시지를 보냈습니다",
+        "sent": "메시지를 전달했어요",
         "place": "서울",
     },
     "zh-hans": {
@@ -36,7 +36,7 @@ WORDS = {
         "more_info": "需要更多信息才能判断。",
         "diagnosis_date": None,
         "bad_email": "请检查电子邮件地址。",
-        "sent": "您的信息已发出",
+        "sent": "我们已转交您的留言",
         "place": "首尔",
     },
 }
@@ -150,6 +150,7 @@ def test_prescreen_switching_languages_mid_flow_keeps_every_answer(phone, live_s
 
 
 def fill_contact(page, *, email="guardian@example.com"):
+    page.check("#id_relationship_0")
     page.fill("#id_first_name", "민준")
     page.fill("#id_last_name", "김")
     page.fill("#id_email", email)

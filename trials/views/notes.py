@@ -8,13 +8,11 @@ Nothing here stores a note in plain text, and nothing logs a note, a passcode
 or a key: log lines name only the row's number.
 """
 
-import hashlib
 import logging
 from dataclasses import asdict
 
 from django import forms
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
@@ -28,7 +26,7 @@ from trials import sealing
 from trials.forms.notes import NoteForm, NotesField, OpenForm, SealedShareForm, ShareForm
 from trials.models import Question, SharedNotes, Trial
 from trials.notes import MAX_NOTES, RESULT_SECTION, TRIAL_SECTIONS, NotesError, notes_by_trial, notes_dump, notes_parse
-from trials.views.contact import client_address
+from trials.ratelimit import address_rate_limited
 from trials.views.language import remember_language
 
 LOG = logging.getLogger(__name__)
@@ -39,19 +37,8 @@ OPENING_TRIES_PER_HOUR = 60
 
 
 def rate_limited(request, scope: str, limit: int) -> bool:
-    """Counts this request for the client address in the shared cache; the key is hashed, no address is kept.
-
-    When issue 11's trials/ratelimit.py is merged, this becomes one call of
-    django-ratelimit's is_ratelimited with its client_address."""
-    address = client_address(request)
-    key = f"notes-rate:{scope}:" + hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()[:32]
-    cache.add(key, 0, 3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, 3600)
-        count = 1
-    return count > limit
+    """Counts this request for the client address, in the same shared store as the contact form's limits."""
+    return address_rate_limited(request, group=f"notes-{scope}", per_hour=limit)
 
 
 def context_trials(data) -> list[Trial]:

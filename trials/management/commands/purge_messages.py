@@ -1,13 +1,15 @@
-"""Removes the personal data of messages closed longer than the retention period.
+"""Removes the personal data of messages kept longer than the retention period.
 
 Run daily, for example from cron:
 
     15 3 * * *  cd /srv/trialfinder && .venv/bin/python manage.py purge_messages
 
-A message counts as closed from the day its status became "closed" or "not
-eligible". What stays is what the study team needs for its counts: trial,
-site, dates, status. The message's history (django-reversion) holds copies of
-the personal data too, so it is deleted with it.
+The period counts from the day a message was closed ("closed" or "not
+eligible"), or for a message never closed, from the day it arrived. What stays
+is what the study team needs for its counts: trial, site, dates, status. The
+notes and the message's history (django-reversion) hold personal data too, so
+they go with it. A single message can be erased sooner from the inbox ("Erase
+the personal data ... now").
 """
 
 from datetime import timedelta
@@ -16,29 +18,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
-from reversion.models import Version
 
 from trials.models import ContactMessage
-from trials.models.contact import CLOSED_STATUSES
-
-PERSONAL_FIELDS = {
-    "first_name": "",
-    "last_name": "",
-    "email": "",
-    "phone": "",
-    "location_text": "",
-    "latitude": None,
-    "longitude": None,
-    "message": "",
-    "prescreen_summary": "",
-    "status_reason": "",
-    "internal_notes": "",
-    "last_delivery_error": "",
-}
+from trials.services import contact_message_erase
 
 
 class Command(BaseCommand):
-    help = "Deletes the personal data of messages closed more than MESSAGE_RETENTION_DAYS days ago."
+    help = "Deletes the personal data of messages kept more than MESSAGE_RETENTION_DAYS days."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -53,26 +39,19 @@ class Command(BaseCommand):
         if days < 0:
             raise CommandError("--days must be 0 or more.")
         cutoff = timezone.now() - timedelta(days=days)
-        due = ContactMessage.objects.filter(
-            status__in=CLOSED_STATUSES, closed_at__lte=cutoff, personal_data_purged_at__isnull=True
-        )
-        ids = list(due.values_list("pk", flat=True))
+        due = list(ContactMessage.objects.purge_due(cutoff).order_by("pk"))
+        ids = [message.pk for message in due]
         if dry_run:
             self.stdout.write(
-                f"Would remove the personal data of {len(ids)} message(s) closed before {cutoff:%Y-%m-%d}: "
+                f"Would remove the personal data of {len(ids)} message(s) kept since before {cutoff:%Y-%m-%d}: "
                 f"ids {ids_text(ids)}."
             )
             return
         with transaction.atomic():
-            updated = ContactMessage.objects.filter(pk__in=ids).update(
-                **PERSONAL_FIELDS, personal_data_purged_at=timezone.now()
-            )
-            versions, _by_model = (
-                Version.objects.get_for_model(ContactMessage).filter(object_id__in=[str(pk) for pk in ids]).delete()
-            )
+            removed = sum(contact_message_erase(message=message) for message in due)
         self.stdout.write(
-            f"Removed the personal data of {updated} message(s) closed before {cutoff:%Y-%m-%d} "
-            f"(ids {ids_text(ids)}), and {versions} history entr{'y' if versions == 1 else 'ies'}."
+            f"Removed the personal data of {removed} message(s) kept since before {cutoff:%Y-%m-%d} "
+            f"(ids {ids_text(ids)}), with their notes and history."
         )
 
 
