@@ -29,6 +29,26 @@ class Glossary:
 
     # Forms matched only in these exact capitals: acronyms such as ALL ("all" is a common word).
     capitals: dict[str, str] = field(default_factory=dict)
+    # Where the terms are in each text seen so far (the texts of a page repeat on every view).
+    found: dict[str, tuple[tuple[int, int, str], ...]] = field(default_factory=dict, compare=False, repr=False)
+
+    FOUND_LIMIT = 20_000  # texts remembered; the oldest are forgotten beyond this
+
+    def terms_in(self, escaped_text: str) -> tuple[tuple[int, int, str], ...]:
+        """(start, end, slug) of every mention of a term in the text, in order."""
+        spans = self.found.get(escaped_text)
+        if spans is None:
+            spans = []
+            for match in self.pattern.finditer(escaped_text) if self.pattern else ():
+                form = match.group(1)
+                slug = self.form_to_slug.get(form.lower())
+                if slug is not None and self.capitals.get(form.lower(), form) == form:
+                    spans.append((match.start(1), match.end(1), slug))
+            spans = tuple(spans)
+            if len(self.found) >= self.FOUND_LIMIT:
+                self.found.pop(next(iter(self.found)))
+            self.found[escaped_text] = spans
+        return spans
 
     @classmethod
     def load(cls) -> "Glossary":
@@ -107,22 +127,23 @@ class PageGlossary:
     def link(self, escaped_text: str) -> str:
         """Links the first mention on the page of each term in already-escaped text."""
         glossary = self.glossary
-        if glossary.pattern is None:
-            return escaped_text
-
-        def replace(match: re.Match) -> str:
-            found = match.group(1)
-            if glossary.capitals.get(found.lower(), found) != found:
-                return found
-            slug = glossary.form_to_slug.get(found.lower())
-            if slug is None or slug in self.linked:
-                return found
-            term = glossary.terms[slug]
+        parts, done = [], 0
+        for start, end, slug in glossary.terms_in(escaped_text):
+            if slug in self.linked:
+                continue
             self.linked.add(slug)
-            self.used.append(term)
-            return f'<a class="term" href="{glossary.url}#{term.slug}">{found}</a>'
-
-        return glossary.pattern.sub(replace, escaped_text)
+            self.used.append(glossary.terms[slug])
+            parts += [
+                escaped_text[done:start],
+                f'<a class="term" href="{glossary.url}#{slug}">',
+                escaped_text[start:end],
+                "</a>",
+            ]
+            done = end
+        if not parts:
+            return escaped_text
+        parts.append(escaped_text[done:])
+        return "".join(parts)
 
 
 def for_request(request) -> PageGlossary:
