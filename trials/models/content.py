@@ -13,6 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Prefetch, Q
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -129,6 +130,15 @@ class RegistryStatus(models.TextChoices):
     APPROVED_FOR_MARKETING = "APPROVED_FOR_MARKETING", _("Approved for marketing")
     WITHHELD = "WITHHELD", _("Withheld")
     UNKNOWN = "UNKNOWN", _("Unknown")
+
+    @classmethod
+    def label_of(cls, value: str) -> str:
+        """The label of a status in the active language; an unknown value as it is.
+        (Faster than Model.get_FOO_display, which rebuilds the choices for every call.)"""
+        try:
+            return str(cls(value).label)
+        except ValueError:
+            return value
 
     @classmethod
     def closed(cls) -> frozenset[str]:
@@ -307,11 +317,15 @@ class Trial(ReviewedContent):
     def is_recruiting(self) -> bool:
         return self.overall_status == self.Status.RECRUITING
 
+    def get_overall_status_display(self) -> str:
+        return RegistryStatus.label_of(self.overall_status)
+
     @property
     def from_registry_itself(self) -> bool:
         """True when the facts are ClinicalTrials.gov's own record, not copies of it."""
         return self.facts_source in (self.FactsSource.REGISTRY, self.FactsSource.REGISTRY_FILE)
 
+    @cached_property
     def status_claims(self) -> list:
         """The sources that give a status, when the trial's sources are loaded (prefetch "sources")."""
         return [source for source in self.sources.all() if source.status]
@@ -319,7 +333,7 @@ class Trial(ReviewedContent):
     @property
     def status_disputed(self) -> bool:
         """Two sources give different statuses: no single status may be shown as the fact."""
-        return len({source.status for source in self.status_claims()}) > 1
+        return len({source.status for source in self.status_claims}) > 1
 
     def unknown_facts(self) -> list[str]:
         """Labels of registry facts we do not have, for the "not known" notice."""
@@ -425,6 +439,9 @@ class Site(ReviewedContent):
     @property
     def is_recruiting(self) -> bool:
         return self.status == self.Status.RECRUITING
+
+    def get_status_display(self) -> str:
+        return RegistryStatus.label_of(self.status)
 
     @property
     def can_receive_messages(self) -> bool:
@@ -590,3 +607,6 @@ class TrialSource(ReviewedContent):
 
     def __str__(self):
         return self.name
+
+    def get_status_display(self) -> str:
+        return RegistryStatus.label_of(self.status)
