@@ -96,14 +96,16 @@ MIDDLEWARE = [
 ROOT_URLCONF = "trialfinder.urls"
 
 TEMPLATES = [
-    # Django's own templates for form widgets, in their Jinja2 versions, found first: a widget
-    # renders several times faster, and a form is most of the contact page. Only those templates
-    # are here; every other one (the pages, crispy's layouts, the admin's) comes from below.
+    # Form widgets (Django's own templates, in their Jinja2 versions) and our field template
+    # (templates/jinja2/forms/field.html), found first: a field renders several times faster than
+    # in Django templates, and a form is most of the contact page. Only those templates are here;
+    # every other one (the pages, crispy's layouts, the admin's) comes from below.
     # (The Django versions stay reachable for the admin's own templates: "django.forms" in INSTALLED_APPS.)
     {
         "BACKEND": "django.template.backends.jinja2.Jinja2",
-        "DIRS": [Path(django.forms.__file__).parent / "jinja2"],
+        "DIRS": [Path(django.forms.__file__).parent / "jinja2", BASE_DIR / "templates" / "jinja2"],
         "NAME": "form-widgets",
+        "OPTIONS": {"environment": "trials.templating.environment"},
     },
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

@@ -18,6 +18,7 @@ from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from trials import localnames, submission
+from trials.forms import field_helper
 from trials.models.contact import ContactMessage
 
 NAME_MAX = 100
@@ -73,6 +74,7 @@ NAME_PROBLEM = _("Please write the name without line breaks or special character
 
 
 class ContactForm(forms.Form):
+    helper = field_helper()
     # Fields appear in this order; Korean and Chinese pages swap the two names.
     relationship = forms.ChoiceField(
         label=_("You are writing as"),

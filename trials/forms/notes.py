@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from trials import sealing
+from trials.forms import field_helper
 from trials.notes import MAX_PASSAGE, MAX_TEXT, SECTIONS, Note, NotesError, note_make, notes_parse
 
 
@@ -29,6 +30,8 @@ class NotesField(forms.CharField):
 
 class NoteForm(forms.Form):
     """One note, written without JavaScript."""
+
+    helper = field_helper()
 
     trial = forms.ChoiceField(label=_("Trial"))
     section = forms.ChoiceField(label=_("Part of the page"))
@@ -85,6 +88,8 @@ class DaysField(forms.TypedChoiceField):
 class ShareForm(forms.Form):
     """Sharing without JavaScript: the notes come as plain text and the server seals them."""
 
+    helper = field_helper()
+
     days = DaysField()
     notes = NotesField()
     link = forms.RegexField(regex=r"^[A-Za-z0-9_-]{22}$", required=False, widget=forms.HiddenInput)
@@ -98,6 +103,8 @@ class ShareForm(forms.Form):
 
 class SealedShareForm(forms.Form):
     """Sharing with JavaScript: the browser has sealed the notes; only ciphertext arrives."""
+
+    helper = field_helper()
 
     days = DaysField()
     salt = forms.CharField(max_length=64)
@@ -130,6 +137,8 @@ class SealedShareForm(forms.Form):
 
 class OpenForm(forms.Form):
     """The passcode, typed; or, from the browser or an opened page, the opening key it gives."""
+
+    helper = field_helper()
 
     passcode = forms.CharField(
         label=_("Passcode"),

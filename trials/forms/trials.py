@@ -1,12 +1,16 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from trials.forms import field_helper
+
 # The oldest age the filter takes: 25 years, in months.
 MAX_MONTHS = 300
 
 
 class TrialFilterForm(forms.Form):
     """The filters on /trials/. Every field is optional; a bad value is ignored with a message."""
+
+    helper = field_helper()
 
     AGE_UNITS = [("months", _("months")), ("years", _("years"))]
 
