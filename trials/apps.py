@@ -7,4 +7,5 @@ class TrialsConfig(AppConfig):
     verbose_name = _("Trials")
 
     def ready(self):
-        from trials import cache, checks  # noqa: F401  (registers signal handlers and deploy checks)
+        # Registers signal handlers (content versions, held messages) and deploy checks.
+        from trials import cache, checks, services  # noqa: F401

@@ -12,7 +12,9 @@ one page, not two.
 """
 
 import functools
+import threading
 import time
+from collections import OrderedDict
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -70,6 +72,53 @@ def cached_page(view=None, *, reads: tuple[str, ...] = ()):
     return wrapper
 
 
+class kept_per_version:  # noqa: N801 (used as a decorator)
+    """Keeps a function's results in this process while content is unchanged.
+
+    For what pages read on every request and staff change rarely: the glossary,
+    a trial's page content. Any content save bumps the version (below), so the
+    next call loads again. With a cache that is not shared between processes
+    (local memory), a bump reaches only the process that made it: as for the
+    pages, MAX_AGE then bounds how long another process shows the old content.
+    At most `size` results are kept, the least recently used going first.
+    """
+
+    MAX_AGE = PAGE_CACHE_SECONDS
+    every: list["kept_per_version"] = []
+
+    def __init__(self, size: int):
+        self.size = size
+        self.kept: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+        self.every.append(self)
+
+    @classmethod
+    def forget_all(cls) -> None:
+        for kept in cls.every:
+            with kept.lock:
+                kept.kept.clear()
+
+    def __call__(self, load):
+        @functools.wraps(load)
+        def kept(*args, **kwargs):
+            key = (content_version(), args, tuple(sorted(kwargs.items())))
+            now = time.monotonic()
+            with self.lock:
+                found = self.kept.get(key)
+                if found is not None and now - found[0] < self.MAX_AGE:
+                    self.kept.move_to_end(key)
+                    return found[1]
+            value = load(*args, **kwargs)
+            with self.lock:
+                self.kept[key] = (now, value)
+                self.kept.move_to_end(key)
+                while len(self.kept) > self.size:
+                    self.kept.popitem(last=False)
+            return value
+
+        return kept
+
+
 CONTENT_MODELS = {
     "trial",
     "site",
@@ -81,6 +130,7 @@ CONTENT_MODELS = {
     "question",
     "choice",
     "criterion",
+    "trialsource",
 }
 
 

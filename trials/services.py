@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -203,6 +205,37 @@ def contact_message_resend(*, message: ContactMessage) -> bool:
         if updated:
             deliver_contact_message.enqueue(message.pk)
     return bool(updated)
+
+
+def contact_messages_release(site: Site) -> list[int]:
+    """Queues the team's email of every message held for this site, once its address is confirmed.
+
+    Called whenever a site is saved (below), so a confirmation in the admin, in
+    a shell or by an import all release the messages. Each message is moved
+    back to "waiting to send" by one conditional update, so two saves at once
+    still queue it once. Returns the ids queued.
+    """
+    if not site.can_receive_messages:
+        return []
+    released = []
+    held = ContactMessage.objects.with_personal_data().filter(site=site, delivery_status=ContactMessage.Delivery.HELD)
+    for pk in held.values_list("pk", flat=True):
+        with transaction.atomic():
+            moved = (
+                ContactMessage.objects.with_personal_data()
+                .filter(pk=pk, delivery_status=ContactMessage.Delivery.HELD)
+                .update(delivery_status=ContactMessage.Delivery.PENDING, delivery_lease_until=None)
+            )
+            if moved:
+                deliver_contact_message.enqueue(pk)
+                released.append(pk)
+    return released
+
+
+@receiver(post_save, sender=Site)
+def release_held_messages(sender, instance: Site, **kwargs):
+    if instance.can_receive_messages:
+        transaction.on_commit(lambda: contact_messages_release(instance))
 
 
 def contact_message_erase(*, message: ContactMessage) -> int:

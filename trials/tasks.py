@@ -68,10 +68,9 @@ def deliver_contact_message(message_id: int) -> str:
     if message is None:
         return "nothing to do"
     attempts = message.delivery_attempts + 1
+    held = not message.site.can_receive_messages
     try:
-        if not message.team_email_sent_at:
-            if not message.site.team_email:
-                raise MissingTeamAddress
+        if not message.team_email_sent_at and not held:
             emails.send_team_email(message)
             mark(message, team_email_sent_at=timezone.now())
         if not message.guardian_copy_sent_at:
@@ -79,7 +78,7 @@ def deliver_contact_message(message_id: int) -> str:
             mark(message, guardian_copy_sent_at=timezone.now())
     except Exception as error:  # Any failure, SMTP or not, must leave the message retryable and visible.
         summary = error_summary(error)
-        give_up = attempts >= settings.CONTACT_DELIVERY_ATTEMPTS or isinstance(error, MissingTeamAddress)
+        give_up = attempts >= settings.CONTACT_DELIVERY_ATTEMPTS
         with transaction.atomic():
             mark(
                 message,
@@ -96,6 +95,20 @@ def deliver_contact_message(message_id: int) -> str:
         outcome = "failed" if give_up else "retry"
         logger.warning("Delivery of message %s, attempt %s: %s; %s", message_id, attempts, summary, outcome)
         return outcome
+    if held:
+        # Until staff confirm the site's address (a registry suggestion, or none yet). Confirming it
+        # queues the message again (trials/services.py, contact_messages_release).
+        with transaction.atomic():
+            mark(
+                message,
+                delivery_attempts=attempts,
+                last_delivery_error="",
+                delivery_status=ContactMessage.Delivery.HELD,
+                delivery_lease_until=None,
+            )
+            finish_attempt(message, DeliveryAttempt.Outcome.HELD, "")
+        logger.info("Held message %s until the team address of site %s is confirmed", message_id, message.site_id)
+        return "held"
     with transaction.atomic():
         mark(
             message,
@@ -107,10 +120,6 @@ def deliver_contact_message(message_id: int) -> str:
         finish_attempt(message, DeliveryAttempt.Outcome.SENT, "")
     logger.info("Delivered message %s on attempt %s", message_id, attempts)
     return "sent"
-
-
-class MissingTeamAddress(Exception):
-    """The site has no study-team address; retrying cannot help until staff add one."""
 
 
 def mark(message: ContactMessage, **fields) -> None:

@@ -380,6 +380,25 @@ class SiteAdmin(ReviewedContentAdmin):
     list_filter = ("team_email_verified", "listed", "is_active", "status", "country_en", "trial")
     search_fields = ("facility", "city", "team_email")
     filter_horizontal = ("coordinators",)
+    actions = ["confirm_team_address"]
+
+    @admin.action(description=_("Confirm the study-team address of the selected sites"), permissions=["change"])
+    def confirm_team_address(self, request, queryset):
+        """For addresses staff have checked with the team. Saving each site sends the messages held for it."""
+        confirmed = 0
+        for site in queryset.filter(team_email_verified=False).exclude(team_email=""):
+            site.team_email_verified = True
+            with create_revision():
+                set_user(request.user)
+                set_comment(str(_("Study-team address confirmed")))
+                site.save(update_fields=["team_email_verified"])
+            confirmed += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d address confirmed.", "%(count)d addresses confirmed.", confirmed)
+            % {"count": confirmed},
+            messages.SUCCESS,
+        )
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))

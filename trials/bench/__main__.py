@@ -17,6 +17,7 @@ import sys
 import tempfile
 import textwrap
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -82,15 +83,42 @@ wrk.body = [[{body}]]
 """
 
 
-def http_figures(args) -> list[tuple[str, float, str]]:
-    workdir = Path(tempfile.mkdtemp(prefix="trialfinder-bench-"))
+def prepare(workdir: Path) -> dict:
+    """A throwaway SQLite database with the shipped trials, and the static files, for both benches."""
     env = bench_env(workdir / "bench.sqlite3")
     print("Preparing a database and static files for the benchmark...", flush=True)
     manage(env, "migrate", "--noinput")
+    manage(env, "createcachetable")
     records = sorted(str(p) for p in (ROOT / "trials/data/registry").glob("*.json"))
     manage(env, "import_trials", "--publish", "--compiled-on", "2026-11-21", *records)
     manage(env, "load_content")
     manage(env, "collectstatic", "--noinput")
+    return env
+
+
+def screener_step_two(base: str, session: str, workdir: Path) -> tuple[str, tuple[str, ...]]:
+    """A wrk script that posts step 1 of the screener as a guardian would (with a real CSRF token), and the
+    headers that go with it: every request renders step 2."""
+    from trials.bench.render import form_fields
+
+    request = urllib.request.Request(base + "/screen/", headers={"Cookie": session.removeprefix("Cookie: ")})
+    with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 (local URL)
+        csrf = re.search(r"csrftoken=([^;]+)", response.headers.get("Set-Cookie", "")).group(1)
+        fields = {**form_fields(response.read().decode()), "action": "next"}
+    body = urllib.parse.urlencode(fields)
+    script = write_script(
+        workdir,
+        "step2.lua",
+        f"""
+        wrk.method = "POST"
+        wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+        wrk.body = "{body}"
+        """,
+    )
+    return script, (f"{session}; csrftoken={csrf}",)
+
+
+def http_figures(args, env: dict, workdir: Path) -> list[tuple[str, float, str]]:
     session = session_cookie(env)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -121,6 +149,7 @@ def http_figures(args) -> list[tuple[str, float, str]]:
             css = re.search(
                 r'href="(/static/vendor/bootstrap/bootstrap\.purged\.[0-9a-f]+\.css)"', response.read().decode()
             )
+        step_two, step_two_headers = screener_step_two(base, session, workdir)
         targets = [
             ("/healthz (bare view, baseline)", "/healthz", None, ()),
             ("/trials/", "/trials/", None, ()),
@@ -128,31 +157,39 @@ def http_figures(args) -> list[tuple[str, float, str]]:
             ("trial page, Korean", "/ko/trials/NCT06516679/", None, ()),
             # A visitor with a session bypasses the page cache: every request renders the page.
             ("trial page, uncached (render)", "/trials/NCT06516679/", None, (session,)),
+            ("trial page, Korean, uncached", "/ko/trials/NCT06516679/", None, (session,)),
             ("/trials/, uncached", "/trials/", None, (session,)),
             ("screener step 1, uncached", "/screen/", None, (session,)),
+            ("screener step 2 (POST), uncached", "/screen/", step_two, step_two_headers),
             ("contact page, uncached", "/trials/NCT06516679/contact/", None, (session,)),
             ("/faq/, uncached", "/faq/", None, (session,)),
             ("/, uncached", "/", None, (session,)),
-            ("static CSS (Bootstrap, purged, gzip)", css.group(1), None, ("Accept-Encoding: gzip",)),
         ]
+        if css:
+            targets.append(("static CSS (Bootstrap, purged, gzip)", css.group(1), None, ("Accept-Encoding: gzip",)))
         screening = optional_module("trials.bench.screening")
         if screening and hasattr(screening, "prescreen_body"):
-            targets.append(("POST /api/v1/prescreen (all trials)", "/api/v1/prescreen", "post", ()))
-        for label, path, mode, headers in targets:
+            body = screening.prescreen_body().decode().replace("]]", "] ]")
+            script = write_script(workdir, "post.lua", LUA_POST.replace("{body}", body))
+            targets.append(("POST /api/v1/prescreen (all trials)", "/api/v1/prescreen", script, ()))
+        for label, path, script, headers in targets:
             for _ in range(50):  # warm the page cache and the connections
-                urllib.request.urlopen(base + path.replace("/api/v1/prescreen", "/healthz"), timeout=5).read()  # noqa: S310
-            script = None
-            if mode == "post":
-                body = screening.prescreen_body().decode().replace("]]", "] ]")
-                script = write_script(workdir, "post.lua", LUA_POST.replace("{body}", body))
+                urllib.request.urlopen(base + ("/healthz" if script else path), timeout=5).read()  # noqa: S310
             rate, p99 = run_wrk(base + path, args.seconds, args.connections, script, headers)
             rows.append((label, rate, p99))
             print(f"  measured {label}: {rate:,.0f} req/s", flush=True)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-        shutil.rmtree(workdir, ignore_errors=True)
     return rows
+
+
+def render_figures(env: dict) -> str:
+    """trials/bench/render.py against the bench database, in its own process (settings from env)."""
+    result = subprocess.run(
+        [PYTHON, "-m", "trials.bench.render"], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
+    return result.stdout
 
 
 def session_cookie(env: dict) -> str:
@@ -188,13 +225,22 @@ def main() -> None:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: run `make bench`, which installs it.")
 
-    rows = http_figures(args)
+    workdir = Path(tempfile.mkdtemp(prefix="trialfinder-bench-"))
+    try:
+        env = prepare(workdir)
+        rows = http_figures(args, env, workdir)
+        render = render_figures(env)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
     baseline = rows[0][1]
     print()
     print(f"HTTP: gunicorn, 2 sync workers, DJANGO_DEBUG=0, SQLite; wrk -t2 -c{args.connections} -d{args.seconds}s")
     print(f"{'target':44} {'req/s':>9} {'p99':>10} {'vs /healthz':>12}")
     for label, rate, p99 in rows:
         print(f"{label:44} {rate:9,.0f} {p99:>10} {rate / baseline:11.2f}x")
+    print()
+    print("Render time without the page cache (in-process, CPU time of one render; goal: under 5 ms)")
+    print(render, end="")
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trialfinder.settings")
     import django

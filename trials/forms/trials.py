@@ -42,14 +42,12 @@ class TrialFilterForm(forms.Form):
             return None
         return age * 12 if self.cleaned_data.get("age_unit") == "years" else age
 
-    def filter(self, trials):
-        if not self.is_valid():
-            return trials
-        if condition := self.cleaned_data["condition"]:
-            trials = trials.filter(condition_slug=condition)
-        if (months := self.age_in_months()) is not None:
-            trials = trials.for_age_months(months)
-        if self.cleaned_data["recruiting"]:
-            # A trial whose sources disagree stays in, with its note, rather than being hidden.
-            trials = trials.recruiting()
-        return trials
+    def filters(self) -> dict:
+        """What to filter by: nothing for an empty or invalid form (its errors are shown instead)."""
+        if not self.is_bound or not self.is_valid():
+            return {"condition": "", "months": None, "recruiting": False}
+        return {
+            "condition": self.cleaned_data["condition"],
+            "months": self.age_in_months(),
+            "recruiting": bool(self.cleaned_data["recruiting"]),
+        }

@@ -8,6 +8,7 @@ from trials.models.content import (
     TreatmentStep,
     Trial,
     TrialSource,
+    prefetch_reviews,
 )
 from trials.models.notes import SharedNotes
 from trials.models.registry import PendingChange
@@ -31,4 +32,5 @@ __all__ = [
     "TreatmentStep",
     "Trial",
     "TrialSource",
+    "prefetch_reviews",
 ]

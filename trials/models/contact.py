@@ -74,6 +74,8 @@ class ContactMessage(models.Model):
 
     class Delivery(models.TextChoices):
         PENDING = "pending", _("Waiting to send")
+        # The guardian's copy has gone; the team's email waits until staff confirm the site's address.
+        HELD = "held", _("Waiting for a confirmed team address")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
@@ -248,6 +250,7 @@ class DeliveryAttempt(models.Model):
         RETRY = "retry", _("Failed; will try again")
         FAILED = "failed", _("Failed; no more tries")
         INTERRUPTED = "interrupted", _("Interrupted (the worker stopped)")
+        HELD = "held", _("Copy sent; held until the team's address is confirmed")
 
     message = models.ForeignKey(ContactMessage, on_delete=models.CASCADE, related_name="attempts")
     number = models.PositiveSmallIntegerField(_("attempt"))

@@ -11,8 +11,9 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -66,6 +67,19 @@ class FieldReview(models.Model):
         return self.REVIEWED
 
 
+REVIEWS_ATTRIBUTE = "fetched_reviews"
+
+
+def prefetch_reviews() -> Prefetch:
+    """The review records of each object, fetched in one query, as a plain list.
+
+    A list, not the related manager's prefetch cache: Django builds a queryset
+    per object to hold that cache, which cost more than the rest of a trial page.
+    (A new Prefetch each time, since Django changes one used in a nested lookup.)
+    """
+    return Prefetch("reviews", to_attr=REVIEWS_ATTRIBUTE)
+
+
 class ReviewedContent(models.Model):
     """Base for models whose text fields are translated and reviewed.
 
@@ -83,12 +97,14 @@ class ReviewedContent(models.Model):
         return getattr(self, f"{field}_{language.replace('-', '_')}") or ""
 
     def review_for(self, field: str, language: str) -> FieldReview | None:
-        # Iterates the prefetched reviews, so a page that prefetches "reviews"
-        # makes no query here.
-        for review in self.reviews.all():
-            if review.field == field and review.language == language:
-                return review
-        return None
+        fetched = getattr(self, REVIEWS_ATTRIBUTE, None)
+        if fetched is None:
+            return next((r for r in self.reviews.all() if r.field == field and r.language == language), None)
+        # Pages fetch the reviews with prefetch_reviews() and ask about many fields: index them once.
+        index = self.__dict__.get("_review_index")
+        if index is None or index[0] is not fetched:
+            index = self._review_index = (fetched, {(r.field, r.language): r for r in fetched})
+        return index[1].get((field, language))
 
     def is_reviewed(self, field: str, language: str | None = None) -> bool:
         language = language or get_language() or settings.LANGUAGE_CODE
@@ -114,6 +130,15 @@ class RegistryStatus(models.TextChoices):
     APPROVED_FOR_MARKETING = "APPROVED_FOR_MARKETING", _("Approved for marketing")
     WITHHELD = "WITHHELD", _("Withheld")
     UNKNOWN = "UNKNOWN", _("Unknown")
+
+    @classmethod
+    def label_of(cls, value: str) -> str:
+        """The label of a status in the active language; an unknown value as it is.
+        (Faster than Model.get_FOO_display, which rebuilds the choices for every call.)"""
+        try:
+            return str(cls(value).label)
+        except ValueError:
+            return value
 
     @classmethod
     def closed(cls) -> frozenset[str]:
@@ -292,11 +317,15 @@ class Trial(ReviewedContent):
     def is_recruiting(self) -> bool:
         return self.overall_status == self.Status.RECRUITING
 
+    def get_overall_status_display(self) -> str:
+        return RegistryStatus.label_of(self.overall_status)
+
     @property
     def from_registry_itself(self) -> bool:
         """True when the facts are ClinicalTrials.gov's own record, not copies of it."""
         return self.facts_source in (self.FactsSource.REGISTRY, self.FactsSource.REGISTRY_FILE)
 
+    @cached_property
     def status_claims(self) -> list:
         """The sources that give a status, when the trial's sources are loaded (prefetch "sources")."""
         return [source for source in self.sources.all() if source.status]
@@ -304,7 +333,7 @@ class Trial(ReviewedContent):
     @property
     def status_disputed(self) -> bool:
         """Two sources give different statuses: no single status may be shown as the fact."""
-        return len({source.status for source in self.status_claims()}) > 1
+        return len({source.status for source in self.status_claims}) > 1
 
     def unknown_facts(self) -> list[str]:
         """Labels of registry facts we do not have, for the "not known" notice."""
@@ -410,6 +439,9 @@ class Site(ReviewedContent):
     @property
     def is_recruiting(self) -> bool:
         return self.status == self.Status.RECRUITING
+
+    def get_status_display(self) -> str:
+        return RegistryStatus.label_of(self.status)
 
     @property
     def can_receive_messages(self) -> bool:
@@ -575,3 +607,6 @@ class TrialSource(ReviewedContent):
 
     def __str__(self):
         return self.name
+
+    def get_status_display(self) -> str:
+        return RegistryStatus.label_of(self.status)

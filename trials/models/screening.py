@@ -13,16 +13,33 @@ from trials import eligibility
 from trials.models.content import ReviewedContent, Trial
 
 
+def labelled(enum, labels: dict) -> list[tuple[str, str]]:
+    """Model choices from one of the engine's enums: the values are the engine's, the labels are written here.
+
+    Only the members given a label are offered; a label for a value the engine does not know fails at import.
+    """
+    unknown = set(labels) - set(enum)
+    if unknown:
+        raise ValueError(f"not in {enum.__name__}: {sorted(unknown)}")
+    return [(member.value, labels[member]) for member in enum if member in labels]
+
+
 class Question(ReviewedContent):
-    class Kind(models.TextChoices):
-        DATE = "date", _("A date")
-        YES_NO = "yes_no", _("Yes / no / not sure")
-        CHOICE = "choice", _("One choice from a list")
+    # The answer types the engine knows (trials/eligibility/rules.py).
+    Kind = eligibility.Kind
+    KIND_CHOICES = labelled(
+        Kind,
+        {
+            Kind.DATE: _("A date"),
+            Kind.YES_NO: _("Yes / no / not sure"),
+            Kind.CHOICE: _("One choice from a list"),
+        },
+    )
 
     text_fields = ("wording", "help_text", "doctor_question")
 
     key = models.SlugField(_("key"), max_length=50, unique=True, help_text=_("Stable name used by rules and the API."))
-    kind = models.CharField(_("answer type"), max_length=10, choices=Kind.choices)
+    kind = models.CharField(_("answer type"), max_length=10, choices=KIND_CHOICES)
     wording = models.CharField(_("question"), max_length=300)
     help_text = models.TextField(_("help"), blank=True)
     doctor_question = models.CharField(
@@ -118,28 +135,32 @@ class Criterion(ReviewedContent):
     question is shown on the trial page and left to the study team.
     """
 
-    class Kind(models.TextChoices):
-        INCLUSION = "inclusion", _("Who can join")
-        EXCLUSION = "exclusion", _("Who cannot join")
-
-    class Operator(models.TextChoices):
-        IN = "in", _("answer is one of the values")
-        NOT_IN = "not_in", _("answer is none of the values")
-        DIAGNOSED_BEFORE_AGE_MONTHS = "diagnosed_before_age_months", _("diagnosed before this age, in months")
-        AGE_AT_MOST_YEARS = "age_at_most_years", _("child's age today is at most this many years")
-        ALL_YES = "all_yes", _("this question and the ones in the values are all answered yes (one known way in)")
+    Kind = eligibility.RuleKind
+    KIND_CHOICES = labelled(Kind, {Kind.INCLUSION: _("Who can join"), Kind.EXCLUSION: _("Who cannot join")})
+    # The comparisons staff may write; the registry's age rules are made by the importer, never here.
+    Operator = eligibility.Operator
+    OPERATOR_CHOICES = labelled(
+        Operator,
+        {
+            Operator.IN: _("answer is one of the values"),
+            Operator.NOT_IN: _("answer is none of the values"),
+            Operator.DIAGNOSED_BEFORE_AGE_MONTHS: _("diagnosed before this age, in months"),
+            Operator.AGE_AT_MOST_YEARS: _("child's age today is at most this many years"),
+            Operator.ALL_YES: _("this question and the ones in the values are all answered yes (one known way in)"),
+        },
+    )
 
     text_fields = ("text", "doctor_question")
 
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="criteria")
     key = models.SlugField(max_length=60, help_text=_("Stable name, used when content files are loaded."))
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=10, choices=KIND_CHOICES)
     order = models.PositiveSmallIntegerField(default=0)
     text = models.CharField(_("text"), max_length=300)
     question = models.ForeignKey(
         Question, null=True, blank=True, on_delete=models.PROTECT, related_name="criteria", verbose_name=_("question")
     )
-    operator = models.CharField(_("comparison"), max_length=40, choices=Operator.choices, blank=True)
+    operator = models.CharField(_("comparison"), max_length=40, choices=OPERATOR_CHOICES, blank=True)
     values = models.JSONField(_("values"), default=list, blank=True)
     ask_doctor = models.BooleanField(
         _("ask the doctor when it rules a child out"),

@@ -12,7 +12,7 @@ from django.db.models import Prefetch
 
 from trials import eligibility
 from trials.cache import content_version
-from trials.models import Criterion, Question, Trial
+from trials.models import Criterion, Question, Trial, prefetch_reviews
 from trials.models.content import RegistryStatus
 
 # The registry's statuses for a study that takes no new participants (one definition, on the model).
@@ -73,10 +73,10 @@ def trial_rules(trial: Trial, key_of: dict[int, str]) -> eligibility.TrialRules:
 
 def bank_load() -> Bank:
     """Loads the questions and every published trial with a fixed number of queries."""
-    questions = list(Question.objects.prefetch_related("choices", "reviews"))
+    questions = list(Question.objects.prefetch_related("choices", prefetch_reviews()))
     key_of = {q.id: q.key for q in questions}
-    criteria = Criterion.objects.prefetch_related("reviews")
-    trials = Trial.objects.published().prefetch_related("reviews", Prefetch("criteria", queryset=criteria))
+    criteria = Criterion.objects.prefetch_related(prefetch_reviews())
+    trials = Trial.objects.published().prefetch_related(prefetch_reviews(), Prefetch("criteria", queryset=criteria))
     screened, closed = [], []
     for trial in trials:
         if may_enrol(trial.overall_status):

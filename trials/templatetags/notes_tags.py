@@ -19,7 +19,7 @@ def note_hook(context, section: str):
     if section not in TRIAL_SECTIONS:
         raise template.TemplateSyntaxError(f"note_hook: unknown section {section!r}")
     trial = context["trial"]
-    url = reverse("notes") + "?" + urlencode({"trial": trial.nct_id, "section": section})
+    url = f"{reverse('notes')}?{urlencode({'trial': trial.nct_id, 'section': section})}"
     return format_html(
         '<p class="note-hook no-print" data-note-section="{}" data-note-trial="{}">'
         '<a class="note-add" href="{}" aria-describedby="{}-heading">{}</a></p>',

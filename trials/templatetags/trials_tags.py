@@ -9,13 +9,13 @@ section claimed (short texts in headings, cards and lists).
 
 from django import template
 from django.conf import settings
-from django.urls import translate_url
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from trials import glossary
+from trials.context_processors import page_in_languages
 from trials.middleware import ORIGINAL_PARAMETER
 
 register = template.Library()
@@ -100,7 +100,8 @@ def prose(context, obj, field_name, inline=False, terms=None):
 
 def english_original_url(request) -> str:
     """This page in English, even for a reader whose saved language is another one."""
-    return f"{translate_url(request.path, settings.LANGUAGE_CODE)}?{ORIGINAL_PARAMETER}={settings.LANGUAGE_CODE}"
+    english = page_in_languages(request)[settings.LANGUAGE_CODE]
+    return f"{english}?{ORIGINAL_PARAMETER}={settings.LANGUAGE_CODE}"
 
 
 def note_html(request, sentence: str, link_text: str, css: str) -> str:
@@ -174,12 +175,11 @@ def page_terms(context):
 @register.simple_tag(takes_context=True)
 def language_alternates(context):
     """<link rel="alternate" hreflang> for every language, and x-default for English."""
-    path = context["request"].path
+    paths = page_in_languages(context["request"])
     links = []
-    for code, _name in settings.LANGUAGES:
-        url = settings.SITE_URL + translate_url(path, code)
-        links.append(format_html('<link rel="alternate" hreflang="{}" href="{}">', code, url))
-    default_url = settings.SITE_URL + translate_url(path, settings.LANGUAGE_CODE)
+    for code, path in paths.items():
+        links.append(format_html('<link rel="alternate" hreflang="{}" href="{}">', code, settings.SITE_URL + path))
+    default_url = settings.SITE_URL + paths[settings.LANGUAGE_CODE]
     links.append(format_html('<link rel="alternate" hreflang="x-default" href="{}">', default_url))
     return format_html_join("\n  ", "{}", ((link,) for link in links))
 

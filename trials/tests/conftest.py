@@ -14,6 +14,8 @@ import time_machine  # noqa: E402
 from django.core.cache import caches  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
+from trials.cache import kept_per_version  # noqa: E402
+
 REGISTRY_DIR = Path(__file__).resolve().parent.parent / "data" / "registry"
 # As the Makefile's SHIPPED_RECORDS_COMPILED_ON: the day the shipped records were compiled.
 SHIPPED_RECORDS_COMPILED_ON = "2026-11-21"
@@ -37,10 +39,11 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 def clear_caches() -> None:
-    """Empties the caches in memory: cached pages and the content version. (The rate-limit table is
-    kept apart per test by its key prefix, below.)"""
+    """Empties the caches in memory: cached pages, the content version, and content kept per version.
+    (The rate-limit table is kept apart per test by its key prefix, below.)"""
     for alias in ("default", "pages"):
         caches[alias].clear()
+    kept_per_version.forget_all()
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,13 @@ def trial(nct_id="NCT00000042", **fields) -> Trial:
 
 
 def site(trial, facility="Hospital A", **fields) -> Site:
-    defaults = {"city": "Seoul", "country": "Korea, Republic of", "team_email": "team-a@example.org"}
+    # A site as staff set it up: its team address confirmed.
+    defaults = {
+        "city": "Seoul",
+        "country": "Korea, Republic of",
+        "team_email": "team-a@example.org",
+        "team_email_verified": True,
+    }
     return Site.objects.create(trial=trial, facility=facility, **{**defaults, **fields})
 
 

@@ -28,6 +28,7 @@ def synthetic_far_site(live_trials):
         latitude=37.56,
         longitude=126.97,
         team_email="synthetic-team@example.org",
+        team_email_verified=True,
     )
 
 

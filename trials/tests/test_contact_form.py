@@ -366,6 +366,7 @@ def another_site():
         city="Daejeon",
         country="Korea, Republic of",
         team_email="t@example.org",
+        team_email_verified=True,
     )
 
 

@@ -33,6 +33,7 @@ from trials import emails
 from trials.geo import resolve_place
 from trials.models import ContactMessage, DeliveryAttempt, Site
 from trials.services import Guardian, contact_message_create, contact_message_resend, deliveries_recover
+from trials.tests.conftest import clear_caches
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
@@ -289,14 +290,72 @@ def test_after_the_last_attempt_the_message_is_failed_and_staff_resend_it_at_onc
     assert list(message.attempts.values_list("outcome", flat=True)) == ["retry", "failed", "sent"]
 
 
-def test_a_site_without_a_team_address_fails_at_once(live_trials, smtp):
+def test_a_message_to_an_unconfirmed_address_waits_and_goes_once_when_staff_confirm_it(live_trials, smtp, client):
+    from django.contrib.auth.models import User
+
     smtp.start()
-    Site.objects.filter(pk=site().pk).update(team_email="")
+    # An address suggested by the registry, not yet checked by staff.
+    Site.objects.filter(pk=site().pk).update(team_email="team@registry.example", team_email_verified=False)
+    message = new_message()
+    run_worker()
+    # The guardian has their copy at once, saying the message waits; the unchecked address gets nothing.
+    assert smtp.inbox.count_by_recipient() == {"guardian@example.com": 1}
+    copy = smtp.inbox.parsed()[0][1].get_body(("plain",)).get_content()
+    assert "still confirming the team's email address" in copy
+    message.refresh_from_db()
+    assert message.delivery_status == ContactMessage.Delivery.HELD
+    assert list(message.attempts.values_list("outcome", flat=True)) == ["held"]
+    run_worker()  # nothing is due until staff act
+    assert len(smtp.inbox.envelopes) == 1
+
+    # Staff see it waiting in the inbox, then confirm the address with the site list's action.
+    staff = User.objects.create_superuser("coordinator", "c@example.org", "pw")
+    client.force_login(staff)
+    inbox = client.get(reverse("admin:trials_contactmessage_changelist"), {"delivery_status": "held"})
+    assert message.reference in inbox.content.decode()
+    assert "Waiting for a confirmed team address" in inbox.content.decode()
+    response = client.post(
+        reverse("admin:trials_site_changelist"),
+        {"action": "confirm_team_address", "_selected_action": [site().pk]},
+        follow=True,
+    )
+    assert "1 address confirmed." in response.content.decode()
+    run_worker()
+    assert smtp.inbox.count_by_recipient() == {"guardian@example.com": 1, "team@registry.example": 1}
+    message.refresh_from_db()
+    assert message.delivery_status == ContactMessage.Delivery.SENT
+    assert list(message.attempts.values_list("outcome", flat=True)) == ["held", "sent"]
+    # Saving the site again releases nothing more.
+    site().save()
+    run_worker()
+    assert len(smtp.inbox.envelopes) == 2
+
+
+def test_a_site_without_an_address_holds_its_messages_until_one_is_added_and_confirmed(live_trials, smtp):
+    smtp.start()
+    Site.objects.filter(pk=site().pk).update(team_email="", team_email_verified=False)
     message = new_message()
     run_worker()
     message.refresh_from_db()
-    assert message.delivery_status == ContactMessage.Delivery.FAILED
-    assert smtp.inbox.envelopes == []
+    assert message.delivery_status == ContactMessage.Delivery.HELD
+    chosen = site()
+    chosen.team_email = "new-team@example.org"
+    chosen.save()  # added, not yet confirmed: still held
+    run_worker()
+    assert smtp.inbox.count_by_recipient() == {"guardian@example.com": 1}
+    chosen.team_email_verified = True
+    chosen.save()
+    run_worker()
+    assert smtp.inbox.count_by_recipient() == {"guardian@example.com": 1, "new-team@example.org": 1}
+
+
+def test_the_guardian_is_told_when_the_teams_address_is_not_confirmed_yet(live_trials, client):
+    Site.objects.filter(pk=site().pk).update(team_email_verified=False)
+    html = client.get("/ko/trials/NCT06516679/contact/").content.decode()
+    assert "site-unconfirmed" in html
+    Site.objects.filter(pk=site().pk).update(team_email_verified=True)
+    clear_caches()
+    assert "site-unconfirmed" not in client.get("/ko/trials/NCT06516679/contact/").content.decode()
 
 
 def test_line_breaks_and_encoded_words_cannot_add_headers_or_block_delivery(live_trials, smtp):

@@ -21,14 +21,15 @@ from django.views.decorators.cache import never_cache
 from trials import submission
 from trials.emails import long_date, phone_country, phone_display
 from trials.forms.contact import LOCATION_MAX, ContactForm, consent_sentence, site_region
-from trials.geo import COORDINATES, Resolution, default_site, nearest_place, nearest_sites, place_by_id, resolve_place
+from trials.geo import COORDINATES, Resolution, default_site, nearest_place, place_by_id, resolve_place
 from trials.localnames import BABEL_LOCALES, load_local_names, place_label
-from trials.models import ContactMessage, Trial
+from trials.models import ContactMessage
+from trials.published import FIRST_SITES, nearest_of, trial_page
 from trials.ratelimit import contact_rate_limited
 from trials.services import Guardian, contact_message_create, repeat_key_for
 from trials.views.language import remember_language
 
-SITES_SHOWN = 20
+SITES_SHOWN = FIRST_SITES
 SENT_TOKEN_SALT = "trials.contact.sent"  # noqa: S105 (a signing namespace, not a secret)
 SENT_TOKEN_MAX_AGE = 24 * 3600
 # Fields a later step carries; personal data never comes from a link (GET).
@@ -38,11 +39,14 @@ TRUE = {"1", "on", "true", "True", "yes"}
 
 @never_cache
 def contact(request, nct_id):
-    trial = get_object_or_404(Trial.objects.published(), nct_id=nct_id.upper())
+    page = trial_page(nct_id.upper())
+    if page is None:
+        raise Http404("No such trial")
+    trial = page.trial
     data = request.POST if request.method == "POST" else request.GET
     action = data.get("action", "")
     located = locate(data)
-    sites = sites_for(trial, located.resolution)
+    sites = sites_for(page, located.resolution)
     binding = submission.binding(request)
     chosen = find_site(sites, data.get("site"))
     form_options = {
@@ -202,14 +206,11 @@ def labels(place) -> set[str]:
     return {place_label(place, language) for language in BABEL_LOCALES}
 
 
-def sites_for(trial, resolution) -> list:
-    sites = trial.sites.active()
+def sites_for(page, resolution) -> list:
+    """The nearest sites to the guardian's place, else the first ones, the sponsor's country first."""
     if resolution.found:
-        return nearest_sites(sites, latitude=resolution.latitude, longitude=resolution.longitude, limit=SITES_SHOWN)
-    listed = list(sites[:SITES_SHOWN])
-    for site in listed:
-        site.distance_km = None
-    return listed
+        return nearest_of(page, latitude=resolution.latitude, longitude=resolution.longitude, limit=SITES_SHOWN)
+    return page.home_sites[:SITES_SHOWN]
 
 
 def find_site(sites: list, value):

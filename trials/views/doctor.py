@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from trials.forms.notes import DoctorForm
 from trials.forms.screening import AnswersForm
-from trials.models import Criterion, Trial, TrialSource
+from trials.models import Criterion, Trial, TrialSource, prefetch_reviews
 from trials.notes import notes_dump
 from trials.pdf import pdf_from_html
 from trials.screening import Screening, screen, screening_bank
@@ -39,9 +39,9 @@ def doctor_context(request, *, nct_ids, answers: dict, include_answers: bool, no
         Trial.objects.published()
         .filter(nct_id__in=nct_ids)
         .prefetch_related(
-            "reviews",
-            Prefetch("sources", queryset=TrialSource.objects.prefetch_related("reviews")),
-            Prefetch("criteria", queryset=Criterion.objects.prefetch_related("reviews")),
+            prefetch_reviews(),
+            Prefetch("sources", queryset=TrialSource.objects.prefetch_related(prefetch_reviews())),
+            Prefetch("criteria", queryset=Criterion.objects.prefetch_related(prefetch_reviews())),
         )
     )
     found = screening_found(trials, answers)
