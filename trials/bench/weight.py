@@ -42,7 +42,8 @@ OTHER_TRIAL = "NCT05303727"
 
 
 class _Links(HTMLParser):
-    """The URLs an HTML page makes the browser fetch at once."""
+    """The URLs an HTML page makes the browser fetch at once. Lazy images count too: more than
+    a first view may load, never less."""
 
     def __init__(self):
         super().__init__()
@@ -66,10 +67,10 @@ class _Links(HTMLParser):
             for name in ("src", "poster"):
                 if attrs.get(name):
                     self.urls.append(attrs[name])
-            # A browser fetches one candidate of a srcset: count the largest, the worst case.
-            candidates = [part.strip().split()[0] for part in (attrs.get("srcset") or "").split(",") if part.strip()]
+            # A browser fetches one candidate of a srcset: count the widest, the worst case.
+            candidates = [part.split() for part in (attrs.get("srcset") or "").split(",") if part.strip()]
             if candidates:
-                self.urls.append(candidates[-1])
+                self.urls.append(max(candidates, key=lambda c: float((c[1:] or ["1x"])[0][:-1] or 1))[0])
         elif tag == "object" and attrs.get("data"):
             self.urls.append(attrs["data"])
 
@@ -175,11 +176,12 @@ def assets_loaded(client, page_text: str, page_path: str, *, encoding: str = "gz
             raise AssertionError(f"{page_path} loads {url}, which answers {asset.status_code}")
         served = body_of(asset)
         assets[parts.path] = served_size(asset, served, encoding)
-        text = decoded(served, asset.get("Content-Encoding")).decode()  # to read what it loads in turn
-        if parts.path.endswith(".css"):
-            queue += [(urljoin(url, ref), False) for ref in css_references(text)]
-        elif is_module:
-            queue += [(urljoin(url, ref), True) for ref in module_imports(text)]
+        if parts.path.endswith(".css") or is_module:  # read what it loads in turn
+            text = decoded(served, asset.get("Content-Encoding")).decode()
+            if is_module:
+                queue += [(urljoin(url, ref), True) for ref in module_imports(text)]
+            else:
+                queue += [(urljoin(url, ref), False) for ref in css_references(text)]
     return assets
 
 
