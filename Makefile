@@ -8,7 +8,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench lint format messages translations migrate data clean
+.PHONY: run test bench lint format messages translations migrate data clean css
 
 # The virtual environment is rebuilt only when a requirements file changes.
 $(VENV)/.installed: requirements.txt
@@ -30,20 +30,43 @@ system-packages:
 	test -d /usr/share/fonts/opentype/noto || missing="$$missing fonts-noto-cjk"; \
 	if [ -n "$$missing" ]; then $(MAKE) --no-print-directory apt PACKAGES="$$missing"; fi
 
-system-packages-test: system-packages
+system-packages-test: system-packages system-packages-node
 	@missing=""; \
 	test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	test -d /usr/share/fonts/opentype/noto || missing="$$missing fonts-noto-cjk"; \
 	command -v wrk >/dev/null || missing="$$missing wrk"; \
 	if [ -n "$$missing" ]; then $(MAKE) --no-print-directory apt PACKAGES="$$missing"; fi
 
+# Node and npm run the tools in package.json (Debian 12's own nodejs 18 is enough).
+system-packages-node:
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory apt PACKAGES="nodejs npm"
+
 apt:
 	@echo "Installing Debian packages:$(PACKAGES)"
 	@if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO=sudo; fi; \
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(PACKAGES) >/dev/null
 
+# The tools in package-lock.json. PurgeCSS and Bootstrap build the stylesheet (`make css`, and the
+# test that checks it); Lighthouse, a devDependency, is for `make bench` only. `npm ci` starts
+# from an empty node_modules, so each stamp is made only by a complete install.
+node_modules/.installed-css: package-lock.json | system-packages-node
+	npm ci --omit=dev --no-audit --no-fund --loglevel=error
+	touch $@
+
+node_modules/.installed-all: package-lock.json | system-packages-node
+	npm ci --no-audit --no-fund --loglevel=error
+	touch node_modules/.installed-css $@
+
+# Bootstrap with only the rules our templates, crispy-bootstrap5's templates, our Python and
+# our scripts can use (purgecss.config.mjs). The result is committed, so `make run` needs no
+# Node; trials/tests/test_css_build.py fails when it is out of date. Run after adding a
+# Bootstrap class.
+css: node_modules/.installed-css $(VENV)/.installed
+	CRISPY_BOOTSTRAP5_TEMPLATES="$$($(PY) -c 'import crispy_bootstrap5, pathlib; print(pathlib.Path(crispy_bootstrap5.__file__).parent / "templates")')" \
+	node_modules/.bin/purgecss --config purgecss.config.mjs --output static/vendor/bootstrap/bootstrap.purged.css
+
 translations: system-packages $(VENV)/.installed
-	$(PY) manage.py compilemessages --ignore=.venv -v 0
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
 
 # createcachetable makes the table that holds the contact form's rate limits.
 migrate: $(VENV)/.installed
@@ -71,11 +94,11 @@ run: translations data
 	$(PY) manage.py recover_deliveries --every 60 & \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: system-packages-test $(VENV)/.installed-dev translations
+test: system-packages-test $(VENV)/.installed-dev translations node_modules/.installed-css
 	$(PY) manage.py makemigrations --check --dry-run -v 0
 	$(VENV)/bin/pytest
 
-bench: system-packages-test $(VENV)/.installed-dev translations
+bench: system-packages-test $(VENV)/.installed-dev translations node_modules/.installed-all
 	$(PY) -m trials.bench
 
 lint: $(VENV)/.installed-dev
@@ -88,8 +111,8 @@ format: $(VENV)/.installed-dev
 
 # Refresh the .po files after changing interface strings.
 messages: $(VENV)/.installed
-	$(PY) manage.py makemessages -l ko -l zh_Hans --ignore=.venv --ignore=staticfiles --no-obsolete --add-location=file
-	$(PY) manage.py makemessages -d djangojs -l ko -l zh_Hans --ignore=.venv --ignore=staticfiles --ignore=static/vendor --no-obsolete --add-location=file
+	$(PY) manage.py makemessages -l ko -l zh_Hans --ignore=.venv --ignore=node_modules --ignore=staticfiles --no-obsolete --add-location=file
+	$(PY) manage.py makemessages -d djangojs -l ko -l zh_Hans --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=static/vendor --no-obsolete --add-location=file
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3
+	rm -rf $(VENV) node_modules staticfiles db.sqlite3

@@ -147,7 +147,7 @@ def http_figures(args, env: dict, workdir: Path) -> list[tuple[str, float, str]]
         wait_until_up(base + "/healthz")
         with urllib.request.urlopen(base + "/", timeout=5) as response:  # noqa: S310 (local URL)
             css = re.search(
-                r'href="(/static/vendor/bootstrap/bootstrap\.min\.[0-9a-f]+\.css)"', response.read().decode()
+                r'href="(/static/vendor/bootstrap/bootstrap\.purged\.[0-9a-f]+\.css)"', response.read().decode()
             )
         step_two, step_two_headers = screener_step_two(base, session, workdir)
         targets = [
@@ -166,7 +166,7 @@ def http_figures(args, env: dict, workdir: Path) -> list[tuple[str, float, str]]
             ("/, uncached", "/", None, (session,)),
         ]
         if css:
-            targets.append(("static CSS (Bootstrap, gzip)", css.group(1), None, ("Accept-Encoding: gzip",)))
+            targets.append(("static CSS (Bootstrap, purged, gzip)", css.group(1), None, ("Accept-Encoding: gzip",)))
         screening = optional_module("trials.bench.screening")
         if screening and hasattr(screening, "prescreen_body"):
             body = screening.prescreen_body().decode().replace("]]", "] ]")
@@ -251,6 +251,8 @@ def main() -> None:
         ("trials.bench.sites", "Nearest study site"),
         ("trials.bench.notes", "Shared notes and the doctor's page"),
         ("trials.bench.scale", "Pages at registry scale (10,000 trials, 100,000 sites; uncached, in-process)"),
+        ("trials.bench.weight", "Page weights: every page type, as served (DEBUG off, collectstatic, whitenoise)"),
+        ("trials.bench.lighthouse", "Lighthouse, mobile (gunicorn, DEBUG off)"),
     )
     for name, title in modules:
         module = optional_module(name)

@@ -6,6 +6,7 @@ from urllib.parse import urlparse
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from trials.bench.weight import BUDGET
 from trials.models import Criterion
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("live_trials")]
@@ -125,7 +126,7 @@ def test_page_weight_is_small_and_nothing_comes_from_another_host(live_server, b
     # What a browser downloads, compressed as whitenoise and a proxy serve it.
     total = sum(len(gzip.compress(r.body(), 9)) for r in responses if r.status == 200)
     context.close()
-    assert total <= 60 * 1024, f"{path} weighs {total / 1024:.1f} KB compressed"
+    assert total <= BUDGET, f"{path} weighs {total:,} bytes compressed"
 
 
 @pytest.mark.parametrize("language", ["en", "ko"])
