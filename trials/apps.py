@@ -7,4 +7,4 @@ class TrialsConfig(AppConfig):
     verbose_name = _("Trials")
 
     def ready(self):
-        from trials import cache, checks  # noqa: F401  (registers signal handlers and deploy checks)
+        from trials import alerts, cache, checks  # noqa: F401  (registers signal handlers and deploy checks)

@@ -9,12 +9,14 @@ from trials.models.content import (
     Trial,
     TrialSource,
 )
+from trials.models.follow import Alert, Follow, Follower, FollowerEmail, TrialFollowing
 from trials.models.notes import SharedNotes
 from trials.models.registry import PendingChange
 from trials.models.screening import Choice, Criterion, Question
 
 __all__ = [
     "FAQ",
+    "Alert",
     "Choice",
     "ContactMessage",
     "DeliveryAttempt",
@@ -22,6 +24,9 @@ __all__ = [
     "StaffLanguage",
     "Criterion",
     "FieldReview",
+    "Follow",
+    "Follower",
+    "FollowerEmail",
     "GlossaryTerm",
     "PendingChange",
     "Question",
@@ -30,5 +35,6 @@ __all__ = [
     "TreatmentGroup",
     "TreatmentStep",
     "Trial",
+    "TrialFollowing",
     "TrialSource",
 ]
