@@ -29,6 +29,7 @@ from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
 from trials import emails, signals
+from trials.follow import absolute, condition_name
 from trials.models import Alert, Follow, Follower, FollowerEmail, Site, Trial
 from trials.models.content import RegistryStatus
 from trials.tasks import error_summary, retry_delay
@@ -53,25 +54,28 @@ def on_trial_published(sender, trial, **kwargs):
     alerts_record(trial=trial, kind=Alert.Kind.NEW_TRIAL)
 
 
-def followers_for(*, trial: Trial, kind: str) -> list[int]:
-    """The followers who asked to hear about this: confirmed follows only."""
+def followers_for(*, trial: Trial, kind: str) -> dict[int, dict]:
+    """The followers who asked to hear about this (confirmed follows only), each with what their alert
+    records: for a new trial, which followed trial's illness it shares."""
     confirmed = Follow.objects.confirmed()
     if kind == Alert.Kind.CHANGED:
-        return sorted(set(confirmed.filter(trial=trial, kind=Follow.Kind.TRIAL).values_list("follower_id", flat=True)))
-    candidates = (
-        confirmed.filter(kind=Follow.Kind.CONDITION)
-        .exclude(trial=trial)
-        .only("follower_id", "trial_id", "condition_slug", "conditions")
-    )
-    return sorted({follow.follower_id for follow in candidates.iterator() if follow.matches(trial)})
+        followers = confirmed.filter(trial=trial, kind=Follow.Kind.TRIAL).values_list("follower_id", flat=True)
+        return dict.fromkeys(sorted(set(followers)), {})
+    found: dict[int, dict] = {}
+    candidates = confirmed.filter(kind=Follow.Kind.CONDITION).exclude(trial=trial).order_by("pk")
+    for follow in candidates.only("follower_id", "trial_id", "condition_slug", "conditions").iterator():
+        if follow.matches(trial):
+            found.setdefault(follow.follower_id, {"kind": "new_trial", "followed_trial": follow.trial_id})
+    return found
 
 
 def alerts_record(*, trial: Trial, kind: str, changes: list[dict] | None = None, now=None) -> int:
     """Adds this news to each follower's next email, making and queueing that email where none waits.
     Returns the number of followers told."""
-    follower_ids = followers_for(trial=trial, kind=kind)
-    if not follower_ids:
+    told = followers_for(trial=trial, kind=kind)
+    if not told:
         return 0
+    follower_ids = list(told)
     now = now or timezone.now()
     with transaction.atomic():
         # An email a worker has not started on yet takes the news; locked, so a worker cannot start
@@ -99,7 +103,13 @@ def alerts_record(*, trial: Trial, kind: str, changes: list[dict] | None = None,
             waiting[row.follower_id] = row
             deliver_follower_email.using(run_after=row.due_at).enqueue(row.pk)
         Alert.objects.bulk_create(
-            Alert(follower_id=follower_id, trial=trial, kind=kind, changes=changes or [], email=waiting[follower_id])
+            Alert(
+                follower_id=follower_id,
+                trial=trial,
+                kind=kind,
+                changes=changes if kind == Alert.Kind.CHANGED else [told[follower_id]],
+                email=waiting[follower_id],
+            )
             for follower_id in follower_ids
             if follower_id in waiting
         )
@@ -213,19 +223,20 @@ class DigestItem:
     url: str
     lines: list[str] = field(default_factory=list)
     status: str = ""
+    condition: str = ""  # for a new trial: the illness the follower asked about, in their language
     alert_ids: list[int] = field(default_factory=list)
 
 
 def digest_items(alerts: list[Alert], language: str) -> list[DigestItem]:
     """The email's content, in the reader's language: one item per trial, in the order the news came.
     News about a trial that is no longer published is left out."""
-    from trials.follow import absolute
-
     site_ids = {change.get("site_id") for alert in alerts for change in alert.changes if change.get("site_id")}
+    followed_ids = {change.get("followed_trial") for alert in alerts for change in alert.changes}
     items: dict[tuple, DigestItem] = {}
     changes: dict[tuple, list[dict]] = {}
     with translation.override(language):
         sites = Site.objects.in_bulk(site_ids)
+        followed = Trial.objects.in_bulk({pk for pk in followed_ids if pk})
         for alert in alerts:
             trial = alert.trial
             if not trial.is_published:
@@ -240,6 +251,10 @@ def digest_items(alerts: list[Alert], language: str) -> list[DigestItem]:
                     status=str(trial.get_overall_status_display()),
                 )
             items[key].alert_ids.append(alert.pk)
+            if alert.kind == Alert.Kind.NEW_TRIAL:
+                origin = followed.get(alert.changes[0].get("followed_trial")) if alert.changes else None
+                items[key].condition = condition_name(origin or trial)
+                continue
             changes.setdefault(key, []).extend(alert.changes)
         for key, item in items.items():
             item.lines = [change_line(change, sites) for change in merged(changes.get(key, []))]

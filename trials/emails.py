@@ -23,7 +23,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from trials import localnames
-from trials.models import ContactMessage
+from trials.follow import absolute, condition_name, confirm_token, stop_url
+from trials.models import Alert, ContactMessage, Follow
+from trials.models.follow import CONFIRM_DAYS
 
 HEADER_BREAKS = str.maketrans({"\r": " ", "\n": " ", "\x00": " ", "\u2028": " ", "\u2029": " ", "\x85": " "})
 
@@ -204,10 +206,6 @@ def unsubscribe_headers(row, stop_url: str) -> dict:
 
 def follow_confirmation(*, row, follower, follows: list) -> EmailMultiAlternatives:
     """Asks to confirm a sign-up, in the language it asked for; or says the address already gets these alerts."""
-    from trials.follow import absolute, condition_name, confirm_token, stop_url
-    from trials.models import Follow
-    from trials.models.follow import CONFIRM_DAYS
-
     language = row.language or follower.language
     with translation.override(language):
         trial = follows[0].trial
@@ -249,14 +247,9 @@ def follow_confirmation(*, row, follower, follows: list) -> EmailMultiAlternativ
 
 def alert_digest(*, row, follower, items: list) -> EmailMultiAlternatives:
     """The day's alerts: what changed in each followed trial, and new trials, in the follower's language."""
-    from trials.follow import condition_name, stop_url
-    from trials.models import Alert
-
     language = follower.language
     with translation.override(language):
         stop = stop_url(follower, language)
-        for item in items:
-            item.condition = condition_name(item.trial) if item.kind == Alert.Kind.NEW_TRIAL else ""
         if len(items) == 1 and items[0].kind == Alert.Kind.NEW_TRIAL:
             subject = _("A new trial: %(title)s") % {"title": items[0].title}
         elif len(items) == 1:
