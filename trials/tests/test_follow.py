@@ -181,6 +181,7 @@ def test_nothing_is_sent_until_the_guardian_confirms(client, live_trials):
     assert response.status_code == 302
     sent_page = client.get(response["Location"])
     assert "mina@example.com" in text(sent_page)  # to the browser that typed it
+    assert "no-store" in sent_page["Cache-Control"]  # pages with an address are never kept by a cache
     follower = Follower.objects.get()
     assert (follower.email, follower.language) == ("mina@example.com", "ko")
     assert sorted(follower.follows.values_list("kind", "confirmed_at")) == [("condition", None), ("trial", None)]
@@ -202,6 +203,7 @@ def test_nothing_is_sent_until_the_guardian_confirms(client, live_trials):
     link = path_of(confirm_link(ask))
     page = client.get(link)  # opening the link (a mail scanner does this too) confirms nothing
     assert page.status_code == 200 and "mina@example.com" in text(page)
+    assert "no-store" in page["Cache-Control"]
     assert not Follow.objects.confirmed().exists()
     client.post(link, {"action": "confirm"})
     assert Follow.objects.confirmed().count() == 2

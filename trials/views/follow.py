@@ -152,11 +152,15 @@ def follow_stop(request, token):
     if follower is None:
         return render(request, "follow/stopped.html", {"already": True})
     follows = list(follower.follows.select_related("trial"))
-    return render(
-        request,
-        "follow/stop.html",
-        {"follower": follower, "follows": follows, "since": long_date(follower.created_at, get_language())},
-    )
+    for item in follows:
+        item.condition = following.condition_name(item.trial)
+    context = {
+        "follower": follower,
+        "follows": follows,
+        "Kind": Follow.Kind,
+        "since": long_date(follower.created_at, get_language()),
+    }
+    return render(request, "follow/stop.html", context)
 
 
 @never_cache
