@@ -20,7 +20,9 @@ from trials.registry import changes_decide, changes_record, parse_study
 from trials.tests.records import import_records, location, study
 from trials.tests.test_delivery import smtp  # noqa: F401  (the real SMTP server fixture)
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# The worker (db_worker) closes the database connection, which ends a test's wrapping transaction on
+# PostgreSQL, so these tests commit for real.
+with_worker = pytest.mark.django_db(transaction=True)
 
 NCT = "NCT09000001"
 SEOUL = location("Seoul", facility="Seoul Hospital", point=(37.56, 126.98), status="RECRUITING")
@@ -99,6 +101,7 @@ def body(message) -> str:
 # What triggers an alert
 
 
+@with_worker
 def test_an_accepted_change_tells_each_confirmed_follower_in_their_own_language(trial, staff, settings):
     settings.SITE_URL = "https://trials.example.org"
     follower("mina@example.com", trial, language="ko")
@@ -159,6 +162,7 @@ def test_an_accepted_change_tells_each_confirmed_follower_in_their_own_language(
     assert len(mail.outbox) == 3
 
 
+@with_worker
 def test_an_unreviewed_sync_alerts_nobody(tmp_path, trial, staff):
     follower("mina@example.com", trial)
     changed = tmp_path / "changed.json"
@@ -176,6 +180,7 @@ def test_an_unreviewed_sync_alerts_nobody(tmp_path, trial, staff):
     assert Trial.objects.get(pk=trial.pk).overall_status == "RECRUITING"
 
 
+@with_worker
 def test_a_new_trial_for_the_same_illness_reaches_those_who_asked_for_new_trials(client, trial, staff):
     follower("new-trials@example.com", trial, kinds=("condition",))
     follower("this-trial@example.com", trial, kinds=("trial",))
@@ -215,6 +220,7 @@ def call_command_import(nct_id, conditions):
 # At most once a day
 
 
+@with_worker
 def test_two_changes_in_a_day_make_one_email_and_the_next_waits_a_day(trial, staff, settings):
     follower("mina@example.com", trial)
     start = timezone.now()
@@ -249,6 +255,7 @@ def test_two_changes_in_a_day_make_one_email_and_the_next_waits_a_day(trial, sta
     assert "진행 중 (모집 마감)" not in mail.outbox[1].body  # each piece of news is told once
 
 
+@with_worker
 def test_a_change_undone_before_the_email_leaves_nothing_to_say(trial, staff):
     follower("mina@example.com", trial)
     start = timezone.now()
@@ -265,6 +272,7 @@ def test_a_change_undone_before_the_email_leaves_nothing_to_say(trial, staff):
 # Unsubscribing
 
 
+@with_worker
 def test_one_click_unsubscribe_by_post_stops_everything_and_a_get_stops_nothing(trial, staff):
     follower("mina@example.com", trial, kinds=("trial", "condition"))
     start = timezone.now()
@@ -300,6 +308,7 @@ def test_one_click_unsubscribe_by_post_stops_everything_and_a_get_stops_nothing(
     assert Client().post(path, {"List-Unsubscribe": "One-Click"}).status_code == 200  # again: still fine
 
 
+@pytest.mark.django_db
 def test_the_stop_button_in_a_browser_stops_and_says_so(client, trial):
     made = follower("mina@example.com", trial)
     from trials.follow import stop_url
@@ -316,6 +325,7 @@ def test_the_stop_button_in_a_browser_stops_and_says_so(client, trial):
 # Delivery through a real SMTP server
 
 
+@with_worker
 def test_an_smtp_outage_is_retried_and_each_email_arrives_exactly_once(trial, staff, smtp):  # noqa: F811
     follower("mina@example.com", trial)
     follower("wei@example.com", trial, language="zh-hans")
@@ -351,6 +361,7 @@ def test_an_smtp_outage_is_retried_and_each_email_arrives_exactly_once(trial, st
     assert subjects["wei@example.com"] == "有变化：简明标题 1"
 
 
+@with_worker
 def test_after_the_last_attempt_staff_send_it_again_from_the_admin(client, trial, staff, smtp, settings):  # noqa: F811
     settings.CONTACT_DELIVERY_ATTEMPTS = 2
     follower("mina@example.com", trial)
@@ -373,6 +384,7 @@ def test_after_the_last_attempt_staff_send_it_again_from_the_admin(client, trial
     assert not FollowerEmail.objects.exists()
 
 
+@with_worker
 def test_an_email_a_dead_worker_left_half_sent_is_sent_again(trial, staff, smtp, settings):  # noqa: F811
     smtp.start()
     follower("mina@example.com", trial)
