@@ -16,7 +16,7 @@ message, and deleted with its alerts the moment the SMTP server takes it.
 
 import logging
 from dataclasses import asdict, dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -117,7 +117,7 @@ def alerts_record(*, trial: Trial, kind: str, changes: list[dict] | None = None,
     return len(waiting)
 
 
-def digest_due(*, now, last_sent) -> object:
+def digest_due(*, now: datetime, last_sent: datetime | None) -> datetime:
     """A short wait gathers the changes staff accept together; then a day after the last email."""
     due = now + timedelta(minutes=settings.ALERT_GATHER_MINUTES)
     return max(due, last_sent + DIGEST_INTERVAL) if last_sent else due
