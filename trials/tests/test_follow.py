@@ -65,7 +65,7 @@ def text(response) -> str:
 def test_the_form_is_on_the_trial_page_and_on_the_pre_screen_result(client, trials_data, frozen_today):
     page = client.get(f"/zh-hans/trials/{NCT}/").content.decode()
     assert f'action="/zh-hans/trials/{NCT}/follow/"' in page
-    assert '<option value="zh-hans" selected>简体中文</option>' in page  # the page's language by default
+    assert '<option value="zh-hans" lang="zh-hans" selected>简体中文</option>' in page  # the page's language
     assert 'name="follow" value="trial"' in page and 'name="follow" value="condition"' in page
     assert 'name="website"' in page  # the contact form's honeypot
     assert 'name="csrfmiddlewaretoken"' not in page  # a cached page carries nobody's token
@@ -100,7 +100,8 @@ def test_bad_input_is_explained_in_the_guardians_language_and_nothing_is_lost(
     assert email_problem in body and choice_problem in body
     html = response.content.decode()
     assert 'value="민준 at example"' in html  # what was typed is still there
-    assert '<option value="zh-hans" selected>' in html
+    assert '<option value="zh-hans" lang="zh-hans" selected>' in html
+    assert 'aria-invalid="true" aria-describedby="follow-NCT06516679-email-error"' in html
     assert 'id="error-summary"' in html and f'href="#follow-{NCT}-email"' in html
     assert not Follower.objects.exists() and not FollowerEmail.objects.exists()
 
@@ -118,7 +119,7 @@ def test_switching_language_on_the_form_page_keeps_what_was_typed(client, trials
     )
     html = response.content.decode()
     assert response.status_code == 200 and 'lang="zh-hans"' in html
-    assert 'value="mina@example.com"' in html and '<option value="ko" selected>' in html
+    assert 'value="mina@example.com"' in html and '<option value="ko" lang="ko" selected>' in html
     assert re.search(r'value="condition"[^>]*checked', html)
     assert not Follower.objects.exists()
 

@@ -41,6 +41,8 @@ WORDS = {
         "status_line": "상태: 전에는 모집 전, 지금은 진행 중 (모집 마감).",
         "stop_button": "알림을 멈추고 내 주소 삭제하기",
         "nothing_to_stop": "멈출 알림이 없어요",
+        "stopped": "알림을 멈췄어요",
+        "broken_link": "이 링크는 쓸 수 없어요",
         "choice_problem": "이 임상시험의 변경 소식과 같은 병의 새 임상시험 소식 중 하나 이상을 골라 주세요.",
     },
     "zh-hans": {
@@ -55,6 +57,8 @@ WORDS = {
         "status_line": "状态：从尚未开始招募变为进行中，不再招募。",
         "stop_button": "停止通知并删除我的地址",
         "nothing_to_stop": "没有可停止的通知",
+        "stopped": "通知已停止",
+        "broken_link": "这个链接无法使用",
         "choice_problem": "请至少勾选一项：这项试验的变化，或同一疾病的新试验。",
     },
 }
@@ -188,6 +192,13 @@ def test_sign_up_confirm_one_alert_then_one_click_unsubscribe(
         assert len(mail_to(smtp, address)) == 2  # the request to confirm and the one alert; nothing since
         page.goto(stop_url)
         expect(page.get_by_role("heading", name=words["nothing_to_stop"])).to_be_visible()
+        assert_accessible(page)
+        # The page after the stop button, and a link that lost its end on the way.
+        page.goto(f"{live_server.url}{words['prefix']}/follow/stopped/")
+        expect(page.get_by_role("heading", name=words["stopped"])).to_be_visible()
+        assert_accessible(page)
+        page.goto(confirm_url[:-8] + "/")
+        expect(page.get_by_role("heading", name=words["broken_link"])).to_be_visible()
         assert_accessible(page)
     finally:
         context.close()
