@@ -254,7 +254,11 @@ CONTACT_DELIVERY_FIRST_RETRY_SECONDS = env_int("CONTACT_DELIVERY_FIRST_RETRY_SEC
 # A worker holds a message for this long while it sends; if it dies, the
 # message is picked up again once this has passed (`recover_deliveries`).
 CONTACT_DELIVERY_LEASE_SECONDS = env_int("CONTACT_DELIVERY_LEASE_SECONDS", 120)
-# Contact form rate limits, per client address and per email address.
+# Alerts to people who follow a trial: changes accepted within this many minutes of the first one go
+# out in one email; after an email, the next waits at least a day. Sign-ups, confirmation emails and
+# alerts retry, lease and give up like contact deliveries (the CONTACT_DELIVERY_* settings above).
+ALERT_GATHER_MINUTES = env_int("ALERT_GATHER_MINUTES", 30)
+# Contact form rate limits, per client address and per email address (sign-ups to alerts count too).
 CONTACT_RATE_LIMIT = env_int("CONTACT_RATE_LIMIT", 5)
 CONTACT_RATE_WINDOW_SECONDS = env_int("CONTACT_RATE_WINDOW_SECONDS", 3600)
 # Where the client address comes from: REMOTE_ADDR when the site is reached

@@ -7,5 +7,5 @@ class TrialsConfig(AppConfig):
     verbose_name = _("Trials")
 
     def ready(self):
-        # Registers signal handlers (content versions, held messages) and deploy checks.
-        from trials import cache, checks, services  # noqa: F401
+        # Registers signal handlers (content versions, held messages, alerts) and deploy checks.
+        from trials import alerts, cache, checks, services  # noqa: F401

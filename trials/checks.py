@@ -93,3 +93,20 @@ def check_client_address(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_site_url_https(app_configs, **kwargs):
+    """Emails to followers carry one-click unsubscribe links from SITE_URL; RFC 8058 wants them on HTTPS,
+    and mail systems ignore the one-click button otherwise."""
+    from django.conf import settings
+
+    if not settings.SITE_URL.startswith("https://"):
+        return [
+            checks.Error(
+                f"SITE_URL is {settings.SITE_URL!r}: links in emails (confirming and stopping alerts) must be https.",
+                hint="Set SITE_URL to the site's public https address, for example https://trials.example.org.",
+                id="trials.E020",
+            )
+        ]
+    return []

@@ -20,9 +20,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from trials import localnames
-from trials.models import ContactMessage
+from trials.follow import absolute, condition_name, confirm_token, stop_url
+from trials.models import Alert, ContactMessage, Follow
+from trials.models.follow import CONFIRM_DAYS
 
 HEADER_BREAKS = str.maketrans({"\r": " ", "\n": " ", "\x00": " ", "\u2028": " ", "\u2029": " ", "\x85": " "})
 
@@ -179,3 +182,98 @@ def send_team_email(message: ContactMessage) -> None:
 
 def send_guardian_copy(message: ContactMessage) -> None:
     guardian_copy(message).send(fail_silently=False)
+
+
+# ---------------------------------------------------------------------------
+# Emails to followers (trials/follow.py, trials/alerts.py). Each carries one-click
+# unsubscribe (RFC 8058): a POST to the List-Unsubscribe address stops every email
+# at once; the same address, opened in a browser, shows a page with a button.
+
+
+def follower_message_id(row) -> str:
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "trialfinder.invalid"
+    return f"<follower.{row.pk}.{row.created_at:%Y%m%d%H%M%S}.{row.kind}@{domain}>"
+
+
+def unsubscribe_headers(row, stop_url: str) -> dict:
+    return {
+        "Message-ID": follower_message_id(row),
+        "List-Unsubscribe": f"<{stop_url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "Auto-Submitted": "auto-generated",
+    }
+
+
+def follow_confirmation(*, row, follower, follows: list) -> EmailMultiAlternatives:
+    """Asks to confirm a sign-up, in the language it asked for; or says the address already gets these alerts."""
+    language = row.language or follower.language
+    with translation.override(language):
+        trial = follows[0].trial
+        title = trial.plain_title or trial.brief_title
+        already = all(follow.confirmed_at for follow in follows) and follower.language == language
+        stop = stop_url(follower, language)
+        context = {
+            "title": title,
+            "trial": trial,
+            "wants_trial": any(follow.kind == Follow.Kind.TRIAL for follow in follows),
+            "wants_condition": any(follow.kind == Follow.Kind.CONDITION for follow in follows),
+            "condition": condition_name(trial),
+            "language_name": language_local_name(language),
+            "already": already,
+            "confirm_url": absolute(
+                "follow_confirm",
+                language,
+                token=confirm_token(follower=follower, follows=[follow.pk for follow in follows], language=language),
+            ),
+            "trial_url": absolute("trial_detail", language, nct_id=trial.nct_id),
+            "stop_url": stop,
+            "days": CONFIRM_DAYS,
+            "operator_email": settings.OPERATOR_EMAIL,
+            "site_url": settings.SITE_URL,
+        }
+        if already:
+            subject = _("You already get alerts about %(title)s") % {"title": title}
+        else:
+            subject = _("Please confirm: alerts about %(title)s") % {"title": title}
+        return build_email(
+            template="follow_confirm",
+            subject=subject,
+            context=context,
+            to=[ascii_address(follower.email)],
+            reply_to=[settings.OPERATOR_EMAIL],
+            headers=unsubscribe_headers(row, stop),
+        )
+
+
+def alert_digest(*, row, follower, items: list) -> EmailMultiAlternatives:
+    """The day's alerts: what changed in each followed trial, and new trials, in the follower's language."""
+    language = follower.language
+    with translation.override(language):
+        stop = stop_url(follower, language)
+        if len(items) == 1 and items[0].kind == Alert.Kind.NEW_TRIAL:
+            subject = _("A new trial: %(title)s") % {"title": items[0].title}
+        elif len(items) == 1:
+            subject = _("What changed: %(title)s") % {"title": items[0].title}
+        else:
+            subject = ngettext(
+                "News about %(count)d trial you follow", "News about %(count)d trials you follow", len(items)
+            ) % {"count": len(items)}
+        context = {
+            "items": items,
+            "stop_url": stop,
+            "operator_email": settings.OPERATOR_EMAIL,
+            "site_url": settings.SITE_URL,
+        }
+        return build_email(
+            template="alert_digest",
+            subject=subject,
+            context=context,
+            to=[ascii_address(follower.email)],
+            reply_to=[settings.OPERATOR_EMAIL],
+            headers=unsubscribe_headers(row, stop),
+        )
+
+
+def language_local_name(code: str) -> str:
+    """A language in its own name (한국어, 简体中文), as the language menus show it."""
+    return translation.get_language_info(code)["name_local"]

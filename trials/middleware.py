@@ -72,6 +72,11 @@ PRIVATE_PAGES = {
     "shared_notes",
     "shared_notes_delete",
     "doctor",
+    "trial_follow",
+    "trial_follow_sent",
+    "follow_confirm",
+    "follow_stop",
+    "follow_stopped",
 }
 # Device features the site may use. Only the contact page asks for the location, and only on this site.
 PERMISSIONS = "camera=(), microphone=(), payment=(), usb=()"

@@ -23,6 +23,7 @@ class ChangeSummary:
     old: object
     new: object
     site: str = ""  # the site's name and city, for site changes
+    site_id: int | None = None  # the site itself, so listeners can name it in another language
 
     @classmethod
     def of(cls, change) -> "ChangeSummary":
@@ -33,7 +34,14 @@ class ChangeSummary:
             site = ", ".join(
                 part for part in (change.site_facts.get("facility"), change.site_facts.get("city")) if part
             )
-        return cls(kind=change.kind, field=change.field, old=change.old_value, new=change.new_value, site=site)
+        return cls(
+            kind=change.kind,
+            field=change.field,
+            old=change.old_value,
+            new=change.new_value,
+            site=site,
+            site_id=change.site_id,
+        )
 
 
 def announce_published(trial) -> None:

@@ -8,6 +8,7 @@ from trials import (
 )
 from trials.views import contact as contact_views
 from trials.views import doctor as doctor_views
+from trials.views import follow as follow_views
 from trials.views import notes as notes_views
 from trials.views import screening as screening_views
 
@@ -20,6 +21,11 @@ urlpatterns = [
     path("trials/<nct:nct_id>/screen/", screening_views.trial_screen, name="trial_screen"),
     path("trials/<nct:nct_id>/contact/", contact_views.contact, name="trial_contact"),
     path("trials/<nct:nct_id>/contact/sent/<str:token>/", contact_views.contact_sent, name="trial_contact_sent"),
+    path("trials/<nct:nct_id>/follow/", follow_views.follow, name="trial_follow"),
+    path("trials/<nct:nct_id>/follow/sent/<str:token>/", follow_views.follow_sent, name="trial_follow_sent"),
+    path("follow/confirm/<str:token>/", follow_views.follow_confirm, name="follow_confirm"),
+    path("follow/stop/<str:token>/", follow_views.follow_stop, name="follow_stop"),
+    path("follow/stopped/", follow_views.follow_stopped, name="follow_stopped"),
     path("faq/", views.faq, name="faq"),
     path("glossary/", views.glossary, name="glossary"),
     path("privacy/", views.privacy, name="privacy"),

@@ -10,12 +10,14 @@ from trials.models.content import (
     TrialSource,
     prefetch_reviews,
 )
+from trials.models.follow import Alert, Follow, Follower, FollowerEmail, TrialFollowing
 from trials.models.notes import SharedNotes
 from trials.models.registry import PendingChange
 from trials.models.screening import Choice, Criterion, Question
 
 __all__ = [
     "FAQ",
+    "Alert",
     "Choice",
     "ContactMessage",
     "DeliveryAttempt",
@@ -23,6 +25,9 @@ __all__ = [
     "StaffLanguage",
     "Criterion",
     "FieldReview",
+    "Follow",
+    "Follower",
+    "FollowerEmail",
     "GlossaryTerm",
     "PendingChange",
     "Question",
@@ -31,6 +36,7 @@ __all__ = [
     "TreatmentGroup",
     "TreatmentStep",
     "Trial",
+    "TrialFollowing",
     "TrialSource",
     "prefetch_reviews",
 ]

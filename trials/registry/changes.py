@@ -101,6 +101,7 @@ def trials_import(*, records: list[TrialFacts], compiled_on: date | None = None,
                 trial.is_published = True
                 trial.save(update_fields=["is_published"])
                 report.published.append(trial.nct_id)
+                signals.announce_published(trial)
     return report
 
 

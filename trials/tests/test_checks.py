@@ -38,6 +38,7 @@ def production_env(**extra) -> dict:
             "DJANGO_ALLOWED_HOSTS": "trials.example.org",
             "EMAIL_HOST": "smtp.example.org",
             "CLIENT_IP_HEADER": "HTTP_X_FORWARDED_FOR",
+            "SITE_URL": "https://trials.example.org",
             "DATABASE_URL": "sqlite:////tmp/trialfinder-deploy-check.sqlite3",
             **extra,
         }
@@ -70,6 +71,15 @@ def test_check_deploy_warns_when_the_client_address_header_is_missing_behind_a_p
     result = check_deploy(production_env(DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3", CLIENT_IP_HEADER=""))
     assert result.returncode != 0
     assert "trials.W003" in result.stdout + result.stderr
+
+
+def test_check_deploy_refuses_a_site_url_without_https(tmp_path):
+    """Links to confirm and stop alerts come from SITE_URL; one-click unsubscribe needs https."""
+    result = check_deploy(
+        production_env(DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3", SITE_URL="http://trials.example.org")
+    )
+    assert result.returncode != 0
+    assert "trials.E020" in result.stdout + result.stderr
 
 
 def test_check_deploy_refuses_a_missing_rate_limit_table(tmp_path):

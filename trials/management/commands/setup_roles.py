@@ -1,7 +1,12 @@
-"""Creates the "Study team" group, and adds a staff member to sites' teams.
+"""Creates the "Study team" and "Followers' addresses" groups, and adds a staff member to them.
 
     manage.py setup_roles
     manage.py setup_roles --member mina --site "Severance Hospital" --email mina@hospital.example --language ko
+    manage.py setup_roles --member jun --addresses
+
+"Followers' addresses" may see, and erase on request, the email addresses of
+people who follow trials (every other staff user sees only counts). Give it to
+as few people as the work needs.
 
 The group may view and change contact messages; which messages a member sees
 is decided by the sites that list them as coordinators (Site.coordinators).
@@ -25,6 +30,8 @@ from trials.models import Site, StaffLanguage
 
 STUDY_TEAM_GROUP = "Study team"
 STUDY_TEAM_PERMISSIONS = ["view_contactmessage", "change_contactmessage"]
+ADDRESSES_GROUP = "Followers' addresses"
+ADDRESSES_PERMISSIONS = ["view_follower_addresses", "view_follower", "delete_follower"]
 
 
 class Command(BaseCommand):
@@ -42,19 +49,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--language", choices=[code for code, _name in settings.LANGUAGES], help="The member's admin language."
         )
+        parser.add_argument(
+            "--addresses",
+            action="store_true",
+            help=f'Add the member to "{ADDRESSES_GROUP}": they may see and erase the addresses of followers.',
+        )
 
     @transaction.atomic
-    def handle(self, *args, member=None, site=(), email="", language=None, verbosity=1, **options):
-        group, created = Group.objects.get_or_create(name=STUDY_TEAM_GROUP)
-        permissions = Permission.objects.filter(content_type__app_label="trials", codename__in=STUDY_TEAM_PERMISSIONS)
-        group.permissions.set(permissions)
-        self.stdout.write(
-            f'Group "{STUDY_TEAM_GROUP}" {"created" if created else "up to date"}: '
-            f"{', '.join(sorted(p.codename for p in permissions))}."
-        )
+    def handle(self, *args, member=None, site=(), email="", language=None, addresses=False, verbosity=1, **options):
+        group = self.group(STUDY_TEAM_GROUP, STUDY_TEAM_PERMISSIONS)
+        addresses_group = self.group(ADDRESSES_GROUP, ADDRESSES_PERMISSIONS)
         if not member:
-            if site:
-                raise CommandError("--site needs --member.")
+            if site or addresses:
+                raise CommandError("--site and --addresses need --member.")
             return
         sites = [find_site(value) for value in site]
         users = get_user_model().objects
@@ -70,13 +77,27 @@ class Command(BaseCommand):
         if not user.is_staff:
             user.is_staff = True
             user.save(update_fields=["is_staff"])
-        user.groups.add(group)
+        if addresses:
+            user.groups.add(addresses_group)
+            self.stdout.write(f"User {user.pk} may now see and erase followers' addresses.")
+        if site or not addresses:
+            user.groups.add(group)
         if language:
             StaffLanguage.objects.update_or_create(user=user, defaults={"language": language})
         for chosen in sites:
             chosen.coordinators.add(user)
             if verbosity:
                 self.stdout.write(f"User {user.pk} now works on messages for site {chosen.pk} ({chosen.facility}).")
+
+    def group(self, name: str, codenames: list[str]) -> Group:
+        group, created = Group.objects.get_or_create(name=name)
+        permissions = Permission.objects.filter(content_type__app_label="trials", codename__in=codenames)
+        group.permissions.set(permissions)
+        self.stdout.write(
+            f'Group "{name}" {"created" if created else "up to date"}: '
+            f"{', '.join(sorted(p.codename for p in permissions))}."
+        )
+        return group
 
 
 def find_site(value: str) -> Site:
