@@ -8,7 +8,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench lint format messages translations migrate data clean
+.PHONY: run test bench lint format messages translations migrate data clean prod-local loadtest
 
 # The virtual environment is rebuilt only when a requirements file changes.
 $(VENV)/.installed: requirements.txt
@@ -36,6 +36,13 @@ system-packages-test: system-packages
 	test -d /usr/share/fonts/opentype/noto || missing="$$missing fonts-noto-cjk"; \
 	command -v wrk >/dev/null || missing="$$missing wrk"; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	if [ -n "$$missing" ]; then $(MAKE) --no-print-directory apt PACKAGES="$$missing"; fi
+
+# make prod-local and make loadtest run PostgreSQL and Redis on this machine.
+system-packages-prod: system-packages
+	@missing=""; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v pg_ctlcluster >/dev/null || missing="$$missing postgresql-15"; \
 	if [ -n "$$missing" ]; then $(MAKE) --no-print-directory apt PACKAGES="$$missing"; fi
 
 apt:
@@ -79,6 +86,16 @@ test: system-packages-test $(VENV)/.installed-dev translations
 bench: system-packages-test $(VENV)/.installed-dev translations
 	$(PY) -m trials.bench
 
+# The production shape on this machine: PostgreSQL, Redis, two gunicorn instances, two task
+# workers and an SMTP sink (trials/prodlocal/). Ctrl-C stops every process it started.
+prod-local: system-packages-prod $(VENV)/.installed-dev translations
+	$(PY) -m trials.prodlocal up
+
+# The parent journey with locust against both instances, 50 users for 2 minutes, with the mail
+# server down for the middle minute and a worker killed; prints the figures (about 5 minutes).
+loadtest: system-packages-prod $(VENV)/.installed-dev translations
+	$(PY) -m trials.prodlocal loadtest
+
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -93,4 +110,4 @@ messages: $(VENV)/.installed
 	$(PY) manage.py makemessages -d djangojs -l ko -l zh_Hans --ignore=.venv --ignore=staticfiles --ignore=static/vendor --no-obsolete --add-location=file
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3
+	rm -rf $(VENV) staticfiles db.sqlite3 .prod-local

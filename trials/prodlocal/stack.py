@@ -25,8 +25,6 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 STATE = ROOT / ".prod-local"
-TRIALS = ["NCT05303727", "NCT06516679"]
-SHIPPED_RECORDS_COMPILED_ON = "2026-11-21"
 
 
 @dataclass
@@ -117,12 +115,7 @@ class Stack:
             path = Path(urlsplit(self.database_url).path)
             path.unlink(missing_ok=True)
         self.say("Migrating and loading the two trials...")
-        self.manage("migrate", "--noinput")
-        self.manage("createcachetable")
-        records = sorted(str(path) for path in (ROOT / "trials/data/registry").glob("*.json"))
-        self.manage("import_trials", "--publish", "--compiled-on", SHIPPED_RECORDS_COMPILED_ON, *records)
-        self.manage("load_content")
-        self.manage("collectstatic", "--noinput")
+        subprocess.run([PYTHON, "-m", "trials.prodlocal.prepare"], cwd=ROOT, env=self.env(), check=True)
 
     # -- processes ------------------------------------------------------------------------------
 
@@ -192,12 +185,14 @@ class Stack:
         record = self.record(name)
         return record["pid"] if record else None
 
-    def stop(self, name: str, *, timeout: float = 15) -> bool:
-        """SIGTERM, then SIGKILL after `timeout` seconds. True if it was running."""
+    def stop(self, name: str, *, timeout: float = 15, signalled: bool = False) -> bool:
+        """SIGTERM (once: a second one makes db_worker drop its task), then SIGKILL after `timeout` seconds.
+        True if it was running."""
         record = self.record(name)
         if record is None:
             return False
-        os.kill(record["pid"], signal.SIGTERM)
+        if not signalled:
+            os.kill(record["pid"], signal.SIGTERM)
         wait_gone(record["pid"], record["started"], timeout)
         if running(record["pid"], record["started"]):
             os.kill(record["pid"], signal.SIGKILL)
@@ -228,9 +223,13 @@ class Stack:
         self.say(self.status())
 
     def down(self) -> None:
-        # The web first (no new messages), then the workers (a task in hand finishes), then the rest.
-        for name in reversed(list(self.commands())):
-            if self.stop(name):
+        """SIGTERM to every process at once, the web first (no new messages), then waits for each."""
+        records = {name: self.record(name) for name in reversed(list(self.commands()))}
+        for record in filter(None, records.values()):
+            os.kill(record["pid"], signal.SIGTERM)
+        for name, record in records.items():
+            if record is not None:
+                self.stop(name, signalled=True)
                 self.say(f"stopped {name}")
 
     def status(self) -> str:
