@@ -7,6 +7,7 @@
     python -m trials.prodlocal smtp start
     python -m trials.prodlocal worker kill 1   # kill -9 a task worker, as a crash would
     python -m trials.prodlocal worker start 1
+    python -m trials.prodlocal manage createsuperuser   # manage.py with the stack's settings
     python -m trials.prodlocal down            # stop every process this stack started
     python -m trials.prodlocal loadtest        # a stack of its own, the bounded load test, a report
 
@@ -17,10 +18,11 @@ PROD_LOCAL_DATABASE_URL names the database (default: tf_prodlocal on the local P
 import argparse
 import os
 import signal
+import subprocess
 import sys
 import threading
 
-from trials.prodlocal.stack import Stack
+from trials.prodlocal.stack import ROOT, Stack
 
 
 def stack_from_env(**options) -> Stack:
@@ -40,6 +42,8 @@ def main(argv=None) -> int:
     worker = commands.add_parser("worker", help="kill -9, stop or start a task worker")
     worker.add_argument("action", choices=["kill", "stop", "start"])
     worker.add_argument("number", type=int)
+    manage = commands.add_parser("manage", help="manage.py with the stack's settings and database")
+    manage.add_argument("arguments", nargs=argparse.REMAINDER)
     loadtest = commands.add_parser("loadtest", help="the bounded load test, on a stack of its own")
     loadtest.add_argument("--users", type=int, default=50)
     loadtest.add_argument("--seconds", type=int, default=120)
@@ -53,6 +57,8 @@ def main(argv=None) -> int:
     stack = stack_from_env()
     if args.command == "up":
         return up_and_wait(stack, detach=args.detach)
+    if args.command == "manage":
+        return subprocess.run([sys.executable, "manage.py", *args.arguments], cwd=ROOT, env=stack.env()).returncode
     if args.command == "down":
         stack.down()
     elif args.command == "status":

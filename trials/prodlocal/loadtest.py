@@ -26,6 +26,8 @@ import subprocess
 import threading
 import time
 from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from trials.prodlocal.stack import ROOT, Stack
 
@@ -52,13 +54,20 @@ def run(*, users: int = 50, seconds: int = 120) -> int:
         events = []
         locust = start_locust(stack, users=users, seconds=seconds)
         started = time.monotonic()
+        cpu_before = cpu_by_role(stack, locust.pid)
+        connections = ConnectionSampler(stack.database_url)
+        connections.start()
         chaos = threading.Thread(target=play_timeline, args=(stack, started, seconds, events), daemon=True)
         chaos.start()
-        locust.wait()
+        cpu_after = cpu_by_role_at_exit(stack, locust)
         chaos.join()
         finished = time.monotonic()
+        connections.stop()
         drained = drain(stack)
         report = account(stack)
+        report["cpu"] = cpu_use(cpu_before, cpu_after)
+        report["connections"] = connections.peak
+        report["redis"] = redis_figures(stack)
         print_report(
             stack, report, events, locust_seconds=finished - started, drained=drained, users=users, seconds=seconds
         )
@@ -67,6 +76,92 @@ def run(*, users: int = 50, seconds: int = 120) -> int:
         stack.down()
     ok = report["failures"] == 0 and report["lost"] == 0 and report["duplicates"] == 0
     return 0 if ok else 1
+
+
+def proc_table() -> dict[int, tuple[int, float, str]]:
+    """Every process: pid -> (parent pid, CPU seconds so far, command line)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    table = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        table[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks, cmdline)
+    return table
+
+
+def cpu_by_role(stack: Stack, locust_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by the stack's web instances, task workers, PostgreSQL (this database's
+    connections), Redis and locust, and by the whole machine."""
+    table = proc_table()
+    children = collections.defaultdict(list)
+    for pid, (parent, _cpu, _cmd) in table.items():
+        children[parent].append(pid)
+
+    def tree(pid):
+        return table.get(pid, (0, 0.0, ""))[1] + sum(tree(child) for child in children[pid])
+
+    roles = collections.Counter()
+    for name in stack.commands():
+        pid = stack.pid(name)
+        if pid:
+            roles[name.split("-")[0]] += tree(pid)
+    roles["locust"] = tree(locust_pid)
+    database = urlsplit(stack.database_url).path.lstrip("/")
+    roles["postgres"] = sum(
+        cpu for _parent, cpu, cmd in table.values() if cmd.startswith("postgres:") and f" {database} " in cmd
+    )
+    with open("/proc/stat") as handle:
+        user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in handle.readline().split()[1:9])
+    roles["machine"] = (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+    return dict(roles)
+
+
+def cpu_by_role_at_exit(stack: Stack, locust: subprocess.Popen) -> dict[str, float]:
+    """The CPU figures just as locust ends (its own CPU is read while it is still there to read)."""
+    last = cpu_by_role(stack, locust.pid)
+    while locust.poll() is None:
+        last = cpu_by_role(stack, locust.pid)
+        time.sleep(0.5)
+    return {**cpu_by_role(stack, locust.pid), "locust": last["locust"]}
+
+
+def cpu_use(before: dict, after: dict) -> dict[str, float]:
+    return {role: after.get(role, 0.0) - before.get(role, 0.0) for role in after}
+
+
+class ConnectionSampler(threading.Thread):
+    """The most connections this database had open at once, sampled every second."""
+
+    def __init__(self, url: str):
+        super().__init__(daemon=True)
+        self.url, self.peak, self.done = url, 0, threading.Event()
+
+    def run(self):
+        if not self.url.startswith("postgres"):
+            return
+        import psycopg
+
+        database = urlsplit(self.url).path.lstrip("/")
+        with psycopg.connect(self.url.replace(f"/{database}", "/postgres"), autocommit=True) as connection:
+            while not self.done.wait(1):
+                count = connection.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [database])
+                self.peak = max(self.peak, count.fetchone()[0])
+
+    def stop(self):
+        self.done.set()
+        self.join(timeout=5)
+
+
+def redis_figures(stack: Stack) -> dict:
+    import redis
+
+    client = redis.Redis(port=stack.redis_port)
+    return {"keys": client.dbsize(), "memory": client.info("memory")["used_memory_human"]}
 
 
 def start_locust(stack: Stack, *, users: int, seconds: int) -> subprocess.Popen:
@@ -207,6 +302,18 @@ def print_report(
             f"  stored -> last email: p50 {statistics.median(latency):.1f} s, "
             f"p95 {percentile(latency, 95):.1f} s, max {max(latency):.1f} s; drained {drained:.0f} s after locust"
         )
+    cpu = report["cpu"]
+    if cpu:
+        total = next(row for row in report["stats"] if row["name"] == "all steps")["requests"]
+        ours = sum(value for role, value in cpu.items() if role != "machine")
+        print(f"\nCPU seconds while locust ran ({2 * locust_seconds:.0f} available on 2 cores)")
+        print("  (a killed worker's CPU before the kill is not counted)")
+        for role in ("web", "worker", "postgres", "redis", "smtp", "recovery", "locust"):
+            print(f"  {role:<10} {cpu.get(role, 0.0):7.1f}")
+        print(f"  machine    {cpu['machine']:7.1f}  (of which other work on this machine: {cpu['machine'] - ours:.1f})")
+        print(f"  web CPU per request: {1000 * cpu.get('web', 0.0) / max(1, total):.1f} ms over {total} requests")
+    print(f"  most PostgreSQL connections at once: {report['connections']}")
+    print(f"  Redis after the run: {report['redis']['keys']} keys, {report['redis']['memory']}")
     goal = report["failures"] == 0 and report["lost"] == 0 and report["duplicates"] == 0
     print(f"\nGoal 0 failures, 0 lost, 0 duplicates: {'met' if goal else 'NOT met'}")
 
