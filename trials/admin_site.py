@@ -103,7 +103,7 @@ class StaffAdminSite(admin.AdminSite):
 
     def not_at_this_step(self, request):
         """Where someone goes who has nothing to do on a code page: in, or back to the password."""
-        if is_verified(request.user) and self.has_permission(request):
+        if self.has_permission(request):
             return HttpResponseRedirect(self.next_url(request))
         return HttpResponseRedirect(reverse("admin:login", current_app=self.name))
 
