@@ -23,6 +23,12 @@ NEW_APP_PAGE = "/admin/sign-in/new-app/"
 INBOX = "/admin/trials/contactmessage/"
 
 
+@pytest.fixture(autouse=True)
+def _quick_password_hashing(settings):
+    # These tests sign in dozens of times; the flow is under test here, not the password hasher.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def coordinator(db):
     return get_user_model().objects.create_user("mina", "mina@hospital.example", PASSWORD, is_staff=True)
@@ -282,3 +288,12 @@ def test_otp_device_new_prints_an_app_that_signs_in_and_reset_removes_it(client,
     assert not TOTPDevice.objects.filter(user=coordinator).exists()
     client.logout()
     assert password_step(client, "mina")["Location"].startswith(NEW_APP_PAGE)
+
+
+def test_make_run_says_how_to_get_into_the_admin(db, monkeypatch):
+    monkeypatch.setenv("ADMIN_PASSWORD", PASSWORD)
+    out = io.StringIO()
+    call_command("ensure_admin", stdout=out)
+    assert "password: " + PASSWORD in out.getvalue()
+    assert "manage.py otp_device admin --new" in out.getvalue()
+    assert get_user_model().objects.get(username="admin").is_superuser
