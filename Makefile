@@ -8,7 +8,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench lint format messages translations migrate data clean css
+.PHONY: run test bench lint format messages translations migrate data clean css prod-local loadtest
 
 # The virtual environment is rebuilt only when a requirements file changes.
 $(VENV)/.installed: requirements.txt
@@ -22,7 +22,7 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	touch $@
 
 # gettext compiles the translations; Pango and the CJK fonts make the doctor's PDF
-# (WeasyPrint); Chromium serves the browser tests.
+# (WeasyPrint); Chromium serves the browser tests; the tests of several servers start Redis.
 system-packages:
 	@missing=""; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
@@ -35,6 +35,14 @@ system-packages-test: system-packages system-packages-node
 	test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	test -d /usr/share/fonts/opentype/noto || missing="$$missing fonts-noto-cjk"; \
 	command -v wrk >/dev/null || missing="$$missing wrk"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	if [ -n "$$missing" ]; then $(MAKE) --no-print-directory apt PACKAGES="$$missing"; fi
+
+# make prod-local and make loadtest run PostgreSQL and Redis on this machine.
+system-packages-prod: system-packages
+	@missing=""; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v pg_ctlcluster >/dev/null || missing="$$missing postgresql-15"; \
 	if [ -n "$$missing" ]; then $(MAKE) --no-print-directory apt PACKAGES="$$missing"; fi
 
 # Node and npm run the tools in package.json (Debian 12's own nodejs 18 is enough).
@@ -101,6 +109,16 @@ test: system-packages-test $(VENV)/.installed-dev translations node_modules/.ins
 bench: system-packages-test $(VENV)/.installed-dev translations node_modules/.installed-all
 	$(PY) -m trials.bench
 
+# The production shape on this machine: PostgreSQL, Redis, two gunicorn instances, two task
+# workers and an SMTP sink (trials/prodlocal/). Ctrl-C stops every process it started.
+prod-local: system-packages-prod $(VENV)/.installed-dev translations
+	$(PY) -m trials.prodlocal up
+
+# The parent journey with locust against both instances, 50 users for 2 minutes, with the mail
+# server down for the middle minute and a worker killed; prints the figures (about 5 minutes).
+loadtest: system-packages-prod $(VENV)/.installed-dev translations
+	$(PY) -m trials.prodlocal loadtest
+
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -115,4 +133,4 @@ messages: $(VENV)/.installed
 	$(PY) manage.py makemessages -d djangojs -l ko -l zh_Hans --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=static/vendor --no-obsolete --add-location=file
 
 clean:
-	rm -rf $(VENV) node_modules staticfiles db.sqlite3
+	rm -rf $(VENV) node_modules staticfiles db.sqlite3 .prod-local

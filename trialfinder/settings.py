@@ -6,6 +6,7 @@ and real values, and a bad value stops the process at start-up.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -58,7 +59,8 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 INSTALLED_APPS = [
     # modeltranslation patches the admin, so it comes before django.contrib.admin.
     "modeltranslation",
-    "django.contrib.admin",
+    # django.contrib.admin, with a site that asks staff for a code from their authenticator app.
+    "trials.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -73,6 +75,9 @@ INSTALLED_APPS = [
     "django_ratelimit",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "trials",
 ]
 
@@ -90,11 +95,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Which authenticator app, if any, verified this session (user.is_verified()).
+    "django_otp.middleware.OTPMiddleware",
     # After authentication: the admin speaks each staff user's own language.
     "trials.admin_language.AdminLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "trials.middleware.PrivacyHeadersMiddleware",
+    # Last, so that its page for a paused sign-in gets every header above.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "trialfinder.urls"
@@ -180,6 +189,31 @@ CACHES["ratelimit"] = {
 RATELIMIT_USE_CACHE = "ratelimit"
 # django-ratelimit warns about any cache it has not tested. Ours increments atomically, under a row lock.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+
+# Staff sign in to the admin in two steps: a password, then a code from an authenticator app
+# (django-otp, TOTP; trials/admin_site.py). django-axes pauses sign-in after repeated wrong
+# passwords from one client address for one user name; `manage.py axes_reset` lifts every pause.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+# User name and client address together: a stranger cannot lock a coordinator out from elsewhere,
+# and a colleague behind the same hospital network is not paused by someone else's typing.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The client address by the contact form's rule (CLIENT_IP_HEADER), so a made-up header changes nothing.
+AXES_CLIENT_IP_CALLABLE = "trials.admin_site.login_client_address"
+AXES_LOCKOUT_CALLABLE = "trials.admin_site.locked_out"
+# Tries made while paused are refused without being stored, and do not stretch the pause.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+# Attempts and sign-ins are kept in the database (the admin's Axes section, for superusers), not in logs.
+AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False  # trials/admin/signin.py registers its records instead
+OTP_TOTP_ISSUER = "TrialFinder"
+# The admin's list of authenticator apps never shows their secrets.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -319,5 +353,7 @@ LOGGING = {
         # The PDF renderer and its font subsetter report every step at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # django-axes would log staff user names and addresses; its records are in the database instead.
+        "axes": {"level": "ERROR"},
     },
 }

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from trials.admin import content, follow, messages, registry, screening  # noqa: F401
+from trials.admin import content, follow, messages, registry, screening, signin  # noqa: F401
 
 admin.site.site_header = _("TrialFinder administration")
 admin.site.site_title = _("TrialFinder admin")

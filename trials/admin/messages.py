@@ -16,7 +16,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -100,10 +100,11 @@ class OwnSiteFilter(admin.SimpleListFilter):
         return [(str(site.pk), f"{site.facility} ({site.trial.nct_id})") for site in sites]
 
     def queryset(self, request, queryset):
+        # Only a site offered above; anything else (another site's id, a number past any column) shows nothing.
         value = self.value()
-        if value and value.isdigit():
-            return queryset.filter(site_id=int(value))
-        return queryset
+        if value is None:
+            return queryset
+        return queryset.filter(site_id=int(value)) if value in dict(self.lookup_choices) else queryset.none()
 
 
 class OwnTrialFilter(admin.SimpleListFilter):
@@ -116,9 +117,9 @@ class OwnTrialFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         value = self.value()
-        if value and value.isdigit():
-            return queryset.filter(trial_id=int(value))
-        return queryset
+        if value is None:
+            return queryset
+        return queryset.filter(trial_id=int(value)) if value in dict(self.lookup_choices) else queryset.none()
 
 
 class WorkFilter(admin.SimpleListFilter):
@@ -231,12 +232,6 @@ class ContactMessageAdmin(VersionAdmin):
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and (obj is None or self.may_see(request, obj))
-
-    def changelist_view(self, request, extra_context=None):
-        # A NUL byte in a filter reaches the database (PostgreSQL refuses it with an error).
-        if any("\x00" in value for values in request.GET.lists() for value in values[1]):
-            return HttpResponseBadRequest("Bad filter value")
-        return super().changelist_view(request, extra_context)
 
     def visible_or_404(self, request, object_id):
         if not str(object_id).isdigit() or not self.get_queryset(request).filter(pk=int(object_id)).exists():

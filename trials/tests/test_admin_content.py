@@ -8,6 +8,7 @@ from reversion.models import Version
 
 from trials.models import FAQ, FieldReview, Trial
 from trials.tests.conftest import clear_caches
+from trials.tests.staff import sign_in, staff_login
 
 PASSWORD = "a-long-test-password-1"
 
@@ -19,7 +20,7 @@ def staff_user(db):
 
 @pytest.mark.django_db
 def test_registry_facts_are_read_only_and_plain_text_is_editable(client, trials_data, staff_user):
-    client.force_login(staff_user)
+    staff_login(client, staff_user)
     trial = Trial.objects.get(nct_id="NCT06516679")
     html = client.get(f"/admin/trials/trial/{trial.pk}/change/").content.decode()
     for editable in ("summary_en", "summary_ko", "summary_zh_hans", "involvement_en", "plain_title_ko"):
@@ -36,7 +37,7 @@ def test_registry_facts_are_read_only_and_plain_text_is_editable(client, trials_
 @pytest.mark.django_db
 def test_staff_record_a_disagreement_between_sources_in_the_admin(client, trials_data, staff_user):
     """A copy that gives another status makes NCT05303727's status "not confirmed" on every page."""
-    client.force_login(staff_user)
+    staff_login(client, staff_user)
     trial = Trial.objects.get(nct_id="NCT05303727")
     url = f"/admin/trials/trial/{trial.pk}/change/"
     data = {
@@ -66,13 +67,13 @@ def test_staff_record_a_disagreement_between_sources_in_the_admin(client, trials
 
 @pytest.mark.django_db
 def test_trials_cannot_be_added_by_hand(client, trials_data, staff_user):
-    client.force_login(staff_user)
+    staff_login(client, staff_user)
     assert client.get("/admin/trials/trial/add/").status_code == 403
 
 
 @pytest.mark.django_db
 def test_admin_lists_search_and_filter(client, trials_data, staff_user):
-    client.force_login(staff_user)
+    staff_login(client, staff_user)
     assert "NCT05303727" in client.get("/admin/trials/trial/?q=neuroblastoma").content.decode()
     faq_page = client.get("/admin/trials/faq/?topic__exact=infants").content.decode()
     assert FAQ.objects.filter(topic="infants").first().question_en[:30] in faq_page
@@ -84,10 +85,7 @@ def test_admin_lists_search_and_filter(client, trials_data, staff_user):
 def test_editing_marks_reviews_and_keeps_history(live_server, page, live_trials):
     get_user_model().objects.create_superuser("editor", "editor@example.org", PASSWORD, first_name="Mina")
     trial = Trial.objects.get(nct_id="NCT05303727")
-    page.goto(live_server.url + "/admin/login/")
-    page.fill("#id_username", "editor")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    sign_in(page, live_server.url, "editor", PASSWORD)
 
     page.goto(f"{live_server.url}/admin/trials/trial/{trial.pk}/change/")
     page.fill("#id_summary_ko", "연구팀이 확인한 요약입니다.")
@@ -168,7 +166,7 @@ def form_data(html: str) -> dict:
 
 @pytest.mark.django_db
 def test_staff_see_and_set_whether_a_trials_criteria_are_complete(client, trials_data, staff_user):
-    client.force_login(staff_user)
+    staff_login(client, staff_user)
     listing = client.get("/admin/trials/trial/?criteria_complete__exact=1").content.decode()
     assert "NCT06516679" in listing and "NCT05303727" not in listing
     trial = Trial.objects.get(nct_id="NCT06516679")
@@ -190,10 +188,7 @@ def test_history_records_only_real_changes_with_a_diff_and_english_edits_flag_tr
 ):
     get_user_model().objects.create_superuser("editor", "editor@example.org", PASSWORD, first_name="Mina")
     trial = Trial.objects.get(nct_id="NCT06516679")
-    page.goto(live_server.url + "/admin/login/")
-    page.fill("#id_username", "editor")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    sign_in(page, live_server.url, "editor", PASSWORD)
     change = f"{live_server.url}/admin/trials/trial/{trial.pk}/change/"
 
     # The Korean summary is reviewed; the form is saved twice without any edit.

@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from trials.models import Site, Trial
 from trials.tests.conftest import clear_caches
 from trials.tests.records import location, study
+from trials.tests.staff import staff_login
 
 ALL_STATUSES = [
     "NOT_YET_RECRUITING",
@@ -203,7 +204,7 @@ def staff(db):
 def test_the_admin_refuses_to_publish_a_trial_without_its_plain_title_and_summary(tmp_path, client, staff):
     load(tmp_path, study(), publish=False)
     trial = Trial.objects.get()
-    client.force_login(staff)
+    staff_login(client, staff)
     response = client.post("/admin/trials/trial/", {"action": "publish", "_selected_action": [trial.pk]}, follow=True)
     assert "NCT09000001 was not published. Write these first: plain-language title, summary." in (
         response.content.decode()

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from trials.models import Criterion, Question, Trial
 from trials.tests.answers import LEUKEMIA_FIT, NEUROBLASTOMA_FIT
 from trials.tests.records import ADULTS_ONLY, GIRLS_ONLY, WITHDRAWN, import_records, study_record
+from trials.tests.staff import staff_login
 
 
 @pytest.fixture(autouse=True)
@@ -464,7 +465,7 @@ PASSWORD = "a-long-test-password-1"
 @pytest.fixture
 def staff_client(client, db):
     user = get_user_model().objects.create_superuser("editor", "editor@example.org", PASSWORD)
-    client.force_login(user)
+    staff_login(client, user)
     return client
 
 

@@ -15,6 +15,7 @@ from trials import registry, signals
 from trials.models import PendingChange, Site, Trial
 from trials.tests.conftest import clear_caches
 from trials.tests.records import location, study
+from trials.tests.staff import staff_login
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +70,7 @@ def test_a_changed_record_waits_for_staff_then_accept_reject_and_nothing_raised_
 
     heard = []
     signals.registry_changes_accepted.connect(lambda **kwargs: heard.append(kwargs), weak=False)
-    client.force_login(staff)
+    staff_login(client, staff)
     status_change = PendingChange.objects.get(field="overall_status")
     review = client.get(f"/admin/trials/pendingchange/{status_change.pk}/review/").content.decode()
     assert "Recruiting" in review and "ACTIVE_NOT_RECRUITING" in review

@@ -23,3 +23,7 @@ class Command(BaseCommand):
         self.stdout.write(
             "This password is shown once. Change it with: .venv/bin/python manage.py changepassword admin"
         )
+        self.stdout.write(
+            "After the password, the admin asks for a code from an authenticator app and shows a QR code to set one "
+            f"up. To print one here instead: .venv/bin/python manage.py otp_device {username} --new"
+        )
