@@ -8,8 +8,10 @@ django-ratelimit hashes its keys, so no address is stored in clear.
 
 import base64
 import pickle
+import time
 
 from django.conf import settings
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.db import DatabaseCache
 from django.db import connections, models, router, transaction
 from django.utils import timezone
@@ -24,6 +26,18 @@ class AtomicDatabaseCache(DatabaseCache):
     on SQLite), so concurrent increments of one key wait for each other, and
     the counter keeps the expiry it was added with.
     """
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        # Django's database cache answers False when a write fails for any reason (a lock held by another
+        # process), and django-ratelimit then counts the request as over its limit. Only a key that is
+        # already there is a real "no".
+        for attempt in range(5):
+            if super().add(key, value, timeout, version):
+                return True
+            if self.has_key(key, version=version):
+                return False
+            time.sleep(0.05 * (attempt + 1))
+        return False
 
     def incr(self, key, delta=1, version=None):
         key = self.make_and_validate_key(key, version=version)

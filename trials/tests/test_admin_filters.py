@@ -3,9 +3,11 @@
 import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.test import RequestFactory
 from django.urls import reverse
 
+from trials.admin.follow import ADDRESSES_PERMISSION
 from trials.tests import factories
 from trials.tests.staff import staff_login
 
@@ -15,7 +17,10 @@ NONSENSE = ["abc", "1\x00", "99999999999999999999999", "2026-13-45"]
 
 @pytest.fixture
 def superuser(db):
-    return get_user_model().objects.create_superuser("root", "root@example.org", "a-long-test-password-1")
+    user = get_user_model().objects.create_superuser("root", "root@example.org", "a-long-test-password-1")
+    # Followers' addresses need a permission of their own, which being a superuser does not give.
+    user.user_permissions.add(Permission.objects.get(codename=ADDRESSES_PERMISSION))
+    return user
 
 
 def changelists():

@@ -18,6 +18,7 @@ from trials.models import Alert, Follow, Follower, FollowerEmail, PendingChange,
 from trials.models.follow import condition_terms
 from trials.registry import changes_decide, changes_record, parse_study
 from trials.tests.records import import_records, location, study
+from trials.tests.staff import staff_login
 from trials.tests.test_delivery import smtp  # noqa: F401  (the real SMTP server fixture)
 
 # The worker (db_worker) closes the database connection, which ends a test's wrapping transaction on
@@ -195,7 +196,7 @@ def test_a_new_trial_for_the_same_illness_reaches_those_who_asked_for_new_trials
             plain_title_en=f"New trial {nct_id}", summary_en="A summary.", condition_slug=slug
         )
     assert not Alert.objects.exists()  # importing a draft tells nobody
-    client.force_login(staff)
+    staff_login(client, staff)
     drafts = Trial.objects.filter(nct_id__in=["NCT09000003", "NCT09000004"]).values_list("pk", flat=True)
     client.post("/admin/trials/trial/", {"action": "publish", "_selected_action": list(drafts)})
     assert Trial.objects.filter(pk__in=drafts, is_published=True).count() == 2
@@ -373,7 +374,7 @@ def test_after_the_last_attempt_staff_send_it_again_from_the_admin(client, trial
             run_worker()
     row = FollowerEmail.objects.get()
     assert (row.delivery_status, row.attempts) == ("failed", 2)
-    client.force_login(staff)
+    staff_login(client, staff)
     page = client.get("/admin/trials/followeremail/").content.decode()
     assert "mina@example.com" not in page and "ConnectionRefusedError" in page
     smtp.start()

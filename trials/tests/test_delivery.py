@@ -34,6 +34,7 @@ from trials.geo import resolve_place
 from trials.models import ContactMessage, DeliveryAttempt, Site
 from trials.services import Guardian, contact_message_create, contact_message_resend, deliveries_recover
 from trials.tests.conftest import clear_caches
+from trials.tests.staff import staff_login
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
@@ -310,7 +311,7 @@ def test_a_message_to_an_unconfirmed_address_waits_and_goes_once_when_staff_conf
 
     # Staff see it waiting in the inbox, then confirm the address with the site list's action.
     staff = User.objects.create_superuser("coordinator", "c@example.org", "pw")
-    client.force_login(staff)
+    staff_login(client, staff)
     inbox = client.get(reverse("admin:trials_contactmessage_changelist"), {"delivery_status": "held"})
     assert message.reference in inbox.content.decode()
     assert "Waiting for a confirmed team address" in inbox.content.decode()

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from trials.models import Alert, ContactMessage, Follow, Follower, FollowerEmail, Site
 from trials.tests.answers import LEUKEMIA_FIT
+from trials.tests.staff import staff_login
 
 # The worker (db_worker) closes the database connection, which ends a test's wrapping transaction on
 # PostgreSQL: tests that run it commit for real (and cost a flush); the others do not need to.
@@ -351,7 +352,7 @@ def test_staff_see_counts_but_never_addresses_without_the_permission(client, fol
     boss = users.create_superuser("boss", "boss@example.org", "a-long-password-1")
 
     for user in (editor, boss):
-        client.force_login(user)
+        staff_login(client, user)
         page = client.get("/admin/trials/trialfollowing/")
         assert page.status_code == 200
         row = re.search(rf"<tr>.*?{NCT}.*?</tr>", page.content.decode(), re.S).group(0)
@@ -362,7 +363,7 @@ def test_staff_see_counts_but_never_addresses_without_the_permission(client, fol
 
     # The permission made for it, through the group setup_roles makes.
     call_command("setup_roles", member="editor", addresses=True, stdout=io.StringIO())
-    client.force_login(editor)
+    staff_login(client, editor)
     page = client.get("/admin/trials/trialfollowing/").content.decode()
     assert "See the addresses" in page
     listing = client.get(f"/admin/trials/follower/?follows__trial__id__exact={followed_trial_id()}").content.decode()
@@ -378,7 +379,7 @@ def followed_trial_id() -> int:
 def test_an_address_is_erased_on_request_with_everything_kept_with_it(client, followed):
     officer = get_user_model().objects.create_user("officer", password="a-long-password-1", is_staff=True)
     call_command("setup_roles", member="officer", addresses=True, stdout=io.StringIO())
-    client.force_login(officer)
+    staff_login(client, officer)
     follower = Follower.objects.get(email="one@example.com")
     response = client.post(
         "/admin/trials/follower/", {"action": "delete_selected", "_selected_action": [follower.pk], "post": "yes"}
