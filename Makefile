@@ -119,13 +119,23 @@ prod-local: system-packages-prod $(VENV)/.installed-dev translations
 loadtest: system-packages-prod $(VENV)/.installed-dev translations
 	$(PY) -m trials.prodlocal loadtest
 
+# Python: ruff, and django-upgrade for Django 5.2 idioms. Templates: djhtml keeps their indentation,
+# djLint lints them (tool.djlint in pyproject.toml). `make format` applies what can be applied.
+PY_SOURCES = git ls-files -z '*.py' ':!:trials/migrations/*'
+TEMPLATES = $$(git ls-files 'templates/*.html')
+
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(PY_SOURCES) | xargs -0 $(VENV)/bin/django-upgrade --target-version 5.2
+	$(VENV)/bin/djhtml --tabwidth 2 --check $(TEMPLATES)
+	$(VENV)/bin/djlint templates --lint
 
 format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+	$(PY_SOURCES) | xargs -0 $(VENV)/bin/django-upgrade --target-version 5.2 || true
+	$(VENV)/bin/djhtml --tabwidth 2 $(TEMPLATES)
 
 # Refresh the .po files after changing interface strings.
 messages: $(VENV)/.installed

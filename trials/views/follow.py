@@ -39,7 +39,7 @@ ONE_CLICK = "List-Unsubscribe=One-Click"
 def same_origin(request) -> bool:
     """A browser names the page a form came from (Origin). Another site's page may not sign anyone up:
     it would spend its visitors' share of the rate limits."""
-    origin = request.META.get("HTTP_ORIGIN")
+    origin = request.headers.get("origin")
     if origin is None:
         return True  # not a browser, or an old one: the rate limits still count it
     trusted = {f"{request.scheme}://{request.get_host()}", *getattr(settings, "CSRF_TRUSTED_ORIGINS", [])}
