@@ -26,6 +26,8 @@ class Glossary:
     pattern: re.Pattern | None
     form_to_slug: dict[str, str]
     url: str
+    # Each term as the "words used on this page" box shows it, read once in this language.
+    entries: dict[str, dict[str, str]]
 
     # Forms matched only in these exact capitals: acronyms such as ALL ("all" is a common word).
     capitals: dict[str, str] = field(default_factory=dict)
@@ -70,7 +72,12 @@ class Glossary:
             # Latin forms must stand as whole words. Korean words take endings directly, so only
             # their start needs a boundary: 위험군 is a word of its own, but not the end of 저위험군.
             pattern = re.compile(rf"(?<![A-Za-z0-9])({trie_pattern(forms)})(?![A-Za-z0-9])", re.IGNORECASE)
-        return cls(terms, pattern, form_to_slug, reverse("glossary"), capitals)
+        url = reverse("glossary")
+        entries = {
+            slug: {"slug": slug, "href": f"{url}#{slug}", "term": term.term, "definition": term.definition}
+            for slug, term in terms.items()
+        }
+        return cls(terms, pattern, form_to_slug, url, entries, capitals)
 
 
 def trie_pattern(forms: set[str]) -> str:
@@ -117,7 +124,7 @@ class PageGlossary:
     """The glossary as one page uses it: it remembers which terms the page has linked."""
 
     glossary: Glossary
-    used: list[GlossaryTerm] = field(default_factory=list)
+    used: list[dict[str, str]] = field(default_factory=list)  # entries of Glossary.entries
     linked: set[str] = field(default_factory=set)
 
     @classmethod
@@ -132,7 +139,7 @@ class PageGlossary:
             if slug in self.linked:
                 continue
             self.linked.add(slug)
-            self.used.append(glossary.terms[slug])
+            self.used.append(glossary.entries[slug])
             parts += [
                 escaped_text[done:start],
                 f'<a class="term" href="{glossary.url}#{slug}">',
