@@ -95,29 +95,25 @@ def deliver_contact_message(message_id: int) -> str:
         outcome = "failed" if give_up else "retry"
         logger.warning("Delivery of message %s, attempt %s: %s; %s", message_id, attempts, summary, outcome)
         return outcome
-    if held:
-        # Until staff confirm the site's address (a registry suggestion, or none yet). Confirming it
-        # queues the message again (trials/services.py, contact_messages_release).
-        with transaction.atomic():
-            mark(
-                message,
-                delivery_attempts=attempts,
-                last_delivery_error="",
-                delivery_status=ContactMessage.Delivery.HELD,
-                delivery_lease_until=None,
-            )
-            finish_attempt(message, DeliveryAttempt.Outcome.HELD, "")
-        logger.info("Held message %s until the team address of site %s is confirmed", message_id, message.site_id)
-        return "held"
+    # A held message waits until staff confirm the site's address (a registry suggestion, or none yet);
+    # confirming it queues the message again (trials/services.py, contact_messages_release).
+    status, outcome = (
+        (ContactMessage.Delivery.HELD, DeliveryAttempt.Outcome.HELD)
+        if held
+        else (ContactMessage.Delivery.SENT, DeliveryAttempt.Outcome.SENT)
+    )
     with transaction.atomic():
         mark(
             message,
             delivery_attempts=attempts,
             last_delivery_error="",
-            delivery_status=ContactMessage.Delivery.SENT,
+            delivery_status=status,
             delivery_lease_until=None,
         )
-        finish_attempt(message, DeliveryAttempt.Outcome.SENT, "")
+        finish_attempt(message, outcome, "")
+    if held:
+        logger.info("Held message %s until the team address of site %s is confirmed", message_id, message.site_id)
+        return "held"
     logger.info("Delivered message %s on attempt %s", message_id, attempts)
     return "sent"
 
