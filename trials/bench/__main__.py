@@ -10,25 +10,18 @@ import importlib
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import textwrap
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from trials.bench.server import gunicorn
+
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def bench_env(database: Path) -> dict:
@@ -47,18 +40,6 @@ def bench_env(database: Path) -> dict:
 
 def manage(env: dict, *args: str) -> None:
     subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
-
-
-def wait_until_up(url: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (local URL)
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"gunicorn did not answer at {url}")
 
 
 def run_wrk(url: str, seconds: int, connections: int, script: str | None = None, headers=()) -> tuple[float, str]:
@@ -120,31 +101,8 @@ def screener_step_two(base: str, session: str, workdir: Path) -> tuple[str, tupl
 
 def http_figures(args, env: dict, workdir: Path) -> list[tuple[str, float, str]]:
     session = session_cookie(env)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            "gunicorn",
-            "trialfinder.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            "2",
-            "--access-logfile",
-            "/dev/null",
-            "--error-logfile",
-            str(workdir / "gunicorn.log"),
-            "--control-socket",
-            str(workdir / "gunicorn.ctl"),
-        ],
-        cwd=ROOT,
-        env=env,
-    )
     rows = []
-    try:
-        wait_until_up(base + "/healthz")
+    with gunicorn(env, workdir) as base:
         with urllib.request.urlopen(base + "/", timeout=5) as response:  # noqa: S310 (local URL)
             css = re.search(
                 r'href="(/static/vendor/bootstrap/bootstrap\.purged\.[0-9a-f]+\.css)"', response.read().decode()
@@ -178,9 +136,6 @@ def http_figures(args, env: dict, workdir: Path) -> list[tuple[str, float, str]]
             rate, p99 = run_wrk(base + path, args.seconds, args.connections, script, headers)
             rows.append((label, rate, p99))
             print(f"  measured {label}: {rate:,.0f} req/s", flush=True)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
     return rows
 
 

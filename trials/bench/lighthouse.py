@@ -11,14 +11,12 @@ Run: .venv/bin/python -m trials.bench.lighthouse   (`make bench` installs Lighth
 
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
+
+from trials.bench.server import gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
@@ -47,12 +45,6 @@ PAGES = (
 )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def site_env(workdir: Path) -> dict:
     return {
         **os.environ,
@@ -79,17 +71,6 @@ def prepare(env: dict) -> None:
         subprocess.run(
             [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
         )
-
-
-def wait_until_up(url: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"gunicorn did not answer at {url}")
 
 
 def lighthouse(url: str, report: Path) -> dict:
@@ -130,37 +111,11 @@ def measure() -> list[tuple[str, str]]:
         workdir = Path(workdir)
         env = site_env(workdir)
         prepare(env)
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "trialfinder.wsgi",
-                "-b",
-                f"127.0.0.1:{port}",
-                "-w",
-                "2",
-                "--access-logfile",
-                "/dev/null",
-                "--error-logfile",
-                str(workdir / "gunicorn.log"),
-                "--control-socket",
-                str(workdir / "gunicorn.ctl"),
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        # localhost, not 127.0.0.1: Chromium keeps the site's Secure cookies on http://localhost only.
-        base = f"http://localhost:{port}"
         rows = [("page (scores out of 100)", f"{'perf':>5} {'a11y':>5} {'best':>5} {'seo':>5} {'transferred':>12}")]
-        try:
-            wait_until_up(base + "/healthz")
+        # localhost, not 127.0.0.1: Chromium keeps the site's Secure cookies on http://localhost only.
+        with gunicorn(env, workdir, host="localhost") as base:
             for label, path in PAGES:
                 rows += summary(label, lighthouse(base + path, workdir / "report.json"))
-        finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
     rows.append(("transferred:", "bytes over the wire for the page and all it loads"))
     return rows
 

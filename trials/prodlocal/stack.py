@@ -14,6 +14,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -274,8 +275,6 @@ def wait_gone(pid: int, started: int, timeout: float = 10) -> None:
 
 
 def wait_for_port(port: int, timeout: float = 20) -> None:
-    import socket
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with socket.socket() as sock:
@@ -285,7 +284,8 @@ def wait_for_port(port: int, timeout: float = 20) -> None:
     raise SystemExit(f"Nothing answered on port {port}: see the logs in .prod-local/")
 
 
-def wait_for(url: str, timeout: float = 30) -> None:
+def wait_for(url: str, timeout: float = 30, *, logs: str = ".prod-local/") -> None:
+    """Until the URL answers 200; gives up after `timeout` seconds, naming where the logs are."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -294,7 +294,14 @@ def wait_for(url: str, timeout: float = 30) -> None:
                     return
         except OSError:
             time.sleep(0.2)
-    raise SystemExit(f"{url} did not answer: see the logs in .prod-local/")
+    raise SystemExit(f"{url} did not answer: see the logs in {logs}")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def redacted(url: str) -> str:

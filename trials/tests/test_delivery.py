@@ -9,7 +9,6 @@ the worker process must reach the test database).
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -32,6 +31,7 @@ from django_tasks_db.models import DBTaskResult
 from trials import emails
 from trials.geo import resolve_place
 from trials.models import ContactMessage, DeliveryAttempt, Site
+from trials.prodlocal.stack import free_port
 from trials.services import Guardian, contact_message_create, contact_message_resend, deliveries_recover
 from trials.tests.conftest import clear_caches
 from trials.tests.staff import staff_login
@@ -74,12 +74,6 @@ class Inbox:
 
     def count_by_recipient(self) -> Counter:
         return Counter(address for env in self.envelopes for address in env.rcpt_tos)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class SMTPServer:

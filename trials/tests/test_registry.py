@@ -6,7 +6,6 @@ import http.server
 import io
 import json
 import re
-import socket
 import threading
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from django.core.management import CommandError, call_command
 
 from trials import registry
 from trials.models import Site, Trial
+from trials.prodlocal.stack import free_port
 from trials.tests.conftest import REGISTRY_DIR
 
 FILES = sorted(str(path) for path in REGISTRY_DIR.glob("*.json"))
@@ -226,16 +226,11 @@ def test_a_missing_file_is_a_clear_error(tmp_path):
         call_command("import_trials", str(tmp_path / "missing.json"), verbosity=0)
 
 
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.django_db
 def test_fetch_offline_fails_with_a_clear_message(monkeypatch):
     # Nothing listens on this port: the same failure as a machine with no network.
-    monkeypatch.setattr(registry.records, "API_URL", f"http://127.0.0.1:{closed_port()}/api/v2/studies/{{nct_id}}")
+    # A free port: nothing listens there.
+    monkeypatch.setattr(registry.records, "API_URL", f"http://127.0.0.1:{free_port()}/api/v2/studies/{{nct_id}}")
     with pytest.raises(CommandError, match="Could not reach ClinicalTrials.gov.*offline"):
         call_command("import_trials", fetch=["NCT06516679"], verbosity=0)
     assert not Trial.objects.exists()

@@ -12,7 +12,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import time
 from html import unescape
 from urllib.parse import urlsplit, urlunsplit
@@ -22,16 +21,10 @@ import redis
 import requests
 from django_otp.oath import TOTP
 
-from trials.prodlocal.stack import Stack
+from trials.prodlocal.stack import Stack, free_port
 
 NCT_ID = "NCT06516679"
 PASSWORD = "a-long-test-password-1"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def instances_database(tmp_path) -> str:
