@@ -168,7 +168,7 @@ def test_sign_ups_and_contact_messages_share_one_rate_limit(client, trials_data,
     # The mailbox is full, even from another connection...
     blocked = sign_up(client, email="mina@example.com", REMOTE_ADDR="10.0.0.2")
     assert blocked.status_code == 429
-    assert "Too many messages or sign-ups" in text(blocked) or "너무 많" in text(blocked)
+    assert "신청이 너무 많이 왔어요" in text(blocked)
     assert 'value="mina@example.com"' in blocked.content.decode()
     # ...and so is the connection, for another address; a third connection with it is fine.
     assert sign_up(client, email="other@example.com").status_code == 429

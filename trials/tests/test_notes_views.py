@@ -139,7 +139,7 @@ def test_sharing_without_javascript_then_opening_in_chinese(client, trials_data,
     assert "口令" in asking.content.decode() and KO_NOTE not in asking.content.decode()
 
     wrong = client.post("/zh-hans" + path, {"passcode": "0000 0000 0000 0000"})
-    assert "口令不对" in wrong.content.decode() and "9" in wrong.content.decode()
+    assert "口令不对" in wrong.content.decode() and "再输错 9 次" in wrong.content.decode()
     short = client.post("/zh-hans" + path, {"passcode": "1234"})
     assert "16 位数字" in short.content.decode()
     assert SharedNotes.objects.get().wrong_tries == 1  # a malformed passcode is not a try

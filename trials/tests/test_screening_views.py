@@ -551,6 +551,7 @@ def test_the_admin_refuses_show_if_values_that_are_not_answers(staff_client, tri
 
 @pytest.mark.django_db
 def test_every_shipped_criterion_passes_the_admins_checks(trials_data):
+    assert Criterion.objects.exists() and Question.objects.exists()
     for criterion in Criterion.objects.select_related("question"):
         criterion.full_clean()
     for question in Question.objects.all():
