@@ -287,7 +287,7 @@ def too_soon(email_row: FollowerEmail, now) -> bool:
     """Another email of alerts went out less than a day ago (one that was retried, say): this one waits."""
     if email_row.kind != FollowerEmail.Kind.DIGEST or email_row.started_at is not None:
         return False
-    last = Follower.objects.filter(pk=email_row.follower_id).values_list("last_digest_at", flat=True).first()
+    last = email_row.follower.last_digest_at
     return bool(last and last + DIGEST_INTERVAL > now)
 
 

@@ -18,7 +18,6 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -26,6 +25,7 @@ from trials import localnames
 from trials.follow import absolute, condition_name, confirm_token, stop_url
 from trials.models import Alert, ContactMessage, Follow
 from trials.models.follow import CONFIRM_DAYS
+from trials.screening.words import long_date as day_words
 
 HEADER_BREAKS = str.maketrans({"\r": " ", "\n": " ", "\x00": " ", "\u2028": " ", "\u2029": " ", "\x85": " "})
 
@@ -79,14 +79,10 @@ def phone_country(phone: str, language: str) -> str:
 
 
 def long_date(moment, language: str, time_zone=None) -> str:
-    """25 April 2026 / 2026년 4월 25일 / 2026年4月25日."""
+    """The day of a moment in `language`, where it happened (25 April 2026 / 2026년 4월 25일 / 2026年4月25日)."""
     local = timezone.localtime(moment, time_zone) if time_zone else timezone.localtime(moment)
-    if language == "ko":
-        return f"{local.year}년 {local.month}월 {local.day}일"
-    if language == "zh-hans":
-        return f"{local.year}年{local.month}月{local.day}日"
-    with translation.override("en"):
-        return date_format(local, "j F Y")
+    with translation.override(language):
+        return day_words(local.date())
 
 
 def language_name(code: str) -> str:

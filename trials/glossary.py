@@ -22,7 +22,6 @@ HANGUL = re.compile(f"[{HANGUL_SYLLABLES}]")
 class Glossary:
     """The terms of one language and one pattern that finds any of them."""
 
-    terms: dict[str, GlossaryTerm]
     pattern: re.Pattern | None
     form_to_slug: dict[str, str]
     url: str
@@ -77,7 +76,7 @@ class Glossary:
             slug: {"slug": slug, "href": f"{url}#{slug}", "term": term.term, "definition": term.definition}
             for slug, term in terms.items()
         }
-        return cls(terms, pattern, form_to_slug, url, entries, capitals)
+        return cls(pattern, form_to_slug, url, entries, capitals)
 
 
 def trie_pattern(forms: set[str]) -> str:

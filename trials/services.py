@@ -232,8 +232,15 @@ def contact_messages_release(site: Site) -> list[int]:
     return released
 
 
+ADDRESS_FIELDS = {"team_email", "team_email_verified"}
+
+
 @receiver(post_save, sender=Site)
-def release_held_messages(sender, instance: Site, **kwargs):
+def release_held_messages(sender, instance: Site, update_fields=None, **kwargs):
+    # A save that names its fields and leaves the team address alone (a registry sync of status or
+    # listing) cannot have confirmed it.
+    if update_fields is not None and not ADDRESS_FIELDS & set(update_fields):
+        return
     if instance.can_receive_messages:
         transaction.on_commit(lambda: contact_messages_release(instance))
 

@@ -33,7 +33,6 @@ from trials.eligibility.answers import (
 from trials.eligibility.checks import rule_problems
 from trials.eligibility.registry import registry_age, registry_rules
 from trials.eligibility.rules import (
-    AGE_UNITS,
     BIRTH_DATE,
     NO,
     OUTCOME_ORDER,
@@ -63,7 +62,6 @@ from trials.eligibility.rules import (
 )
 
 __all__ = [
-    "AGE_UNITS",
     "BIRTH_DATE",
     "MESSAGES",
     "NO",

@@ -124,7 +124,6 @@ def past_exactly(birth: datetime.date, today: datetime.date, number: int, unit: 
 
 
 MINUTES_IN = {"hours": 60, "minutes": 1}
-AGE_UNITS = ("years", "months", "weeks", "days", "hours", "minutes")
 
 
 def age_status(birth: datetime.date, today: datetime.date, number: int, unit: str, *, at_least: bool) -> Status | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.conf import settings
 from django.utils.translation import gettext
@@ -101,11 +102,11 @@ class TrialScreen:
             "study team can check them."
         )
 
-    @property
+    @cached_property
     def inclusions(self) -> list[Line]:
         return [line for line in self.lines if line.rule.kind == eligibility.RuleKind.INCLUSION]
 
-    @property
+    @cached_property
     def exclusions(self) -> list[Line]:
         return [line for line in self.lines if line.rule.kind == eligibility.RuleKind.EXCLUSION]
 
@@ -123,6 +124,7 @@ class TrialScreen:
 
 @dataclass
 class Screening:
+    # Its lists are read several times by the result page and never change once screened: cached_property.
     checked_on: datetime.date
     trials: list[TrialScreen]
     closed: tuple[Trial, ...]
@@ -131,11 +133,11 @@ class Screening:
     # Every question key of the bank, in order: doctor questions follow it.
     bank_order: list[str] = field(default_factory=list)
 
-    @property
+    @cached_property
     def fitting(self) -> list[TrialScreen]:
         return [t for t in self.trials if t.outcome != Outcome.DOES_NOT_QUALIFY]
 
-    @property
+    @cached_property
     def not_fitting(self) -> list[TrialScreen]:
         return [t for t in self.trials if t.outcome == Outcome.DOES_NOT_QUALIFY]
 
@@ -143,7 +145,7 @@ class Screening:
     def left_out_text(self) -> str:
         return left_out_text(self.closed)
 
-    @property
+    @cached_property
     def doctor_questions(self) -> list[Said]:
         """Every trial's questions for the doctor, once each, questions of the bank in the bank's order first."""
         seen, found = set(), []

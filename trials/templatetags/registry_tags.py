@@ -14,6 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 
 from trials.registry import AGE_PATTERN
+from trials.screening.words import long_date
 
 register = template.Library()
 
@@ -110,7 +111,6 @@ def status_claim(source) -> str:
 @register.simple_tag
 def provenance(trial) -> str:
     """Where the trial's registry facts came from and when, in one or two sentences: only real dates."""
-    long_date = lambda value: formats.date_format(value, "DATE_FORMAT")  # noqa: E731
     updated = registry_date(trial.last_update_posted)
     if trial.from_registry_itself:
         fetched = long_date(trial.facts_fetched_on) if trial.facts_fetched_on else ""

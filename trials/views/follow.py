@@ -33,8 +33,6 @@ from trials.ratelimit import contact_rate_limited
 from trials.views.language import remember_language
 from trials.views.pages import csrf_failure
 
-ONE_CLICK = "List-Unsubscribe=One-Click"
-
 
 def same_origin(request) -> bool:
     """A browser names the page a form came from (Origin). Another site's page may not sign anyone up:
