@@ -25,14 +25,13 @@ from django.db.models.functions import Coalesce
 from django.dispatch import receiver
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django_tasks import TaskResultStatus, task
-from django_tasks_db.models import DBTaskResult
+from django_tasks import task
 
 from trials import emails, signals
 from trials.follow import absolute, condition_name
 from trials.models import Alert, Follow, Follower, FollowerEmail, Site, Trial
 from trials.models.content import RegistryStatus
-from trials.tasks import error_summary, retry_delay
+from trials.tasks import close_dead_task_rows, error_summary, lease_seconds, live_task_ids, retry_delay
 from trials.templatetags.registry_tags import registry_age, registry_date, registry_phases
 
 logger = logging.getLogger(__name__)
@@ -266,10 +265,6 @@ def digest_items(alerts: list[Alert], language: str) -> list[DigestItem]:
 # Delivery, by `manage.py db_worker`
 
 
-def lease_seconds() -> int:
-    return settings.CONTACT_DELIVERY_LEASE_SECONDS
-
-
 def claim(email_id: int) -> FollowerEmail | None:
     """Takes the lease on an email still to be sent, or None if it is done, gone, or being sent by a
     live worker. The first claim fixes a digest's content. (When it is due is the task's run_after.)"""
@@ -369,25 +364,13 @@ def sent(row: FollowerEmail, alert_ids: list[int]) -> None:
 # Recovery and resending, as for contact messages
 
 
-def live_task_ids(now) -> set[int]:
-    alive = set()
-    started_after = now - timedelta(seconds=lease_seconds())
-    for status, started_at, args in DBTaskResult.objects.filter(
-        task_path=deliver_follower_email.module_path,
-        status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
-    ).values_list("status", "started_at", "args_kwargs"):
-        if status == TaskResultStatus.READY or (started_at and started_at >= started_after):
-            alive.update(args.get("args", [])[:1])
-    return alive
-
-
 def follower_emails_recover(now=None) -> list[int]:
     """Queues again every follower email a dead worker left half-sent, or whose task vanished.
     An email that went out just before the worker died goes out again with the same Message-ID."""
     now = now or timezone.now()
     waiting = FollowerEmail.objects.filter(delivery_status=FollowerEmail.Delivery.PENDING)
     expired = list(waiting.filter(lease_until__lt=now).values_list("pk", "lease_until"))
-    alive = live_task_ids(now)
+    alive = live_task_ids(deliver_follower_email, now)
     unleased = [
         (pk, None)
         for pk in waiting.filter(lease_until__isnull=True, due_at__lt=now - timedelta(seconds=lease_seconds()))
@@ -400,11 +383,7 @@ def follower_emails_recover(now=None) -> list[int]:
             claimed = FollowerEmail.objects.filter(pk=pk, lease_until=lease).update(lease_until=None)
             if not claimed:
                 continue
-            DBTaskResult.objects.filter(
-                task_path=deliver_follower_email.module_path,
-                status=TaskResultStatus.RUNNING,
-                started_at__lt=now - timedelta(seconds=lease_seconds()),
-            ).filter(args_kwargs__args=[pk]).update(status=TaskResultStatus.FAILED, finished_at=now)
+            close_dead_task_rows(deliver_follower_email, pk, now)
             deliver_follower_email.enqueue(pk)
         recovered.append(pk)
     return recovered

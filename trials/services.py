@@ -11,15 +11,13 @@ from django.db import IntegrityError, transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
-from django_tasks import TaskResultStatus
-from django_tasks_db.models import DBTaskResult
 from reversion.models import Version
 
 from trials import localnames
 from trials.forms.contact import consent_sentence
 from trials.geo import Resolution
 from trials.models import ContactMessage, DeliveryAttempt, Site, Trial
-from trials.tasks import deliver_contact_message
+from trials.tasks import close_dead_task_rows, deliver_contact_message, lease_seconds, live_task_ids
 
 # Device positions are kept to 2 decimal places: about 1 km.
 COORDINATE_PLACES = 2
@@ -120,10 +118,6 @@ def repeat_key_for(*, binding: str, site: Site, email: str, text: str) -> str:
     return hashlib.sha256(material.encode()).hexdigest()
 
 
-def lease_seconds() -> int:
-    return settings.CONTACT_DELIVERY_LEASE_SECONDS
-
-
 def stuck_messages(now=None, *, ids=None) -> list[ContactMessage]:
     """Messages waiting to be sent that no worker is working on and no task waits for.
 
@@ -139,13 +133,7 @@ def stuck_messages(now=None, *, ids=None) -> list[ContactMessage]:
     unleased = waiting.filter(
         delivery_lease_until__isnull=True, created_at__lt=now - timedelta(seconds=lease_seconds())
     )
-    alive = set()
-    started_after = now - timedelta(seconds=lease_seconds())
-    for status, started_at, args in DBTaskResult.objects.filter(
-        task_path=deliver_contact_message.module_path, status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]
-    ).values_list("status", "started_at", "args_kwargs"):
-        if status == TaskResultStatus.READY or (started_at and started_at >= started_after):
-            alive.update(args.get("args", [])[:1])
+    alive = live_task_ids(deliver_contact_message, now)
     return expired + [message for message in unleased if message.pk not in alive]
 
 
@@ -172,11 +160,7 @@ def deliveries_recover(now=None, *, ids=None) -> list[int]:
             DeliveryAttempt.objects.filter(message=message, outcome=DeliveryAttempt.Outcome.SENDING).update(
                 outcome=DeliveryAttempt.Outcome.INTERRUPTED, finished_at=now, error="Worker stopped"
             )
-            DBTaskResult.objects.filter(
-                task_path=deliver_contact_message.module_path,
-                status=TaskResultStatus.RUNNING,
-                started_at__lt=now - timedelta(seconds=lease_seconds()),
-            ).filter(args_kwargs__args=[message.pk]).update(status=TaskResultStatus.FAILED, finished_at=now)
+            close_dead_task_rows(deliver_contact_message, message.pk, now)
             deliver_contact_message.enqueue(message.pk)
         recovered.append(message.pk)
     return recovered

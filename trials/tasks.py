@@ -19,7 +19,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django_tasks import task
+from django_tasks import TaskResultStatus, task
+from django_tasks_db.models import DBTaskResult
 
 from trials import emails
 from trials.models import ContactMessage, DeliveryAttempt
@@ -27,6 +28,33 @@ from trials.models import ContactMessage, DeliveryAttempt
 logger = logging.getLogger(__name__)
 
 LONGEST_WAIT_SECONDS = 3600
+
+
+def lease_seconds() -> int:
+    """How long a worker holds a delivery (a contact message, or an email to a follower) before recovery
+    takes it for abandoned."""
+    return settings.CONTACT_DELIVERY_LEASE_SECONDS
+
+
+def live_task_ids(delivery_task, now) -> set[int]:
+    """The ids (first argument) of every task of this kind that is still waiting, or running inside its lease."""
+    started_after = now - timedelta(seconds=lease_seconds())
+    alive = set()
+    for status, started_at, args in DBTaskResult.objects.filter(
+        task_path=delivery_task.module_path, status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]
+    ).values_list("status", "started_at", "args_kwargs"):
+        if status == TaskResultStatus.READY or (started_at and started_at >= started_after):
+            alive.update(args.get("args", [])[:1])
+    return alive
+
+
+def close_dead_task_rows(delivery_task, pk: int, now) -> None:
+    """django-tasks-db leaves the row of a task whose worker died RUNNING for ever: it is closed as failed."""
+    DBTaskResult.objects.filter(
+        task_path=delivery_task.module_path,
+        status=TaskResultStatus.RUNNING,
+        started_at__lt=now - timedelta(seconds=lease_seconds()),
+    ).filter(args_kwargs__args=[pk]).update(status=TaskResultStatus.FAILED, finished_at=now)
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -47,7 +75,7 @@ def claim(message_id: int) -> ContactMessage | None:
     """Takes the lease on a message still to be sent, or None if it is done,
     gone, or being sent by a live worker."""
     now = timezone.now()
-    lease_until = now + timedelta(seconds=settings.CONTACT_DELIVERY_LEASE_SECONDS)
+    lease_until = now + timedelta(seconds=lease_seconds())
     free = Q(delivery_lease_until__isnull=True) | Q(delivery_lease_until__lt=now)
     with transaction.atomic():
         taken = (
