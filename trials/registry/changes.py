@@ -130,22 +130,13 @@ def sites_write(*, trial: Trial, sites: list[SiteFacts], report: ImportReport, o
             continue  # the same place listed twice in one record
         seen.add(key)
         site = existing.get(key)
-        values = site_values(facts)
         if site is None:
-            site = Site(trial=trial, from_registry=True)
+            site = Site(trial=trial)
             report.sites_created += 1
         else:
             report.sites_updated += 1
-        for name, value in values.items():
-            setattr(site, name, value)
-        site.from_registry = True
-        site.listed = True
-        if facts.email and not site.team_email:
-            # From the registry this is a suggestion only: staff confirm it in the admin before
-            # any message goes there.
-            site.team_email = facts.email
-            site.team_email_verified = own_contacts
-        report.sites_placed += values["location_approximate"]
+        site_fill(site, facts, verified=own_contacts)
+        report.sites_placed += site.location_approximate
         site.save()
     for key, site in existing.items():
         if site.from_registry and site.listed and key not in seen:
@@ -298,6 +289,17 @@ def changes_decide(*, changes: list[PendingChange], user, accept: bool) -> int:
     return decided
 
 
+def site_fill(site: Site, facts: SiteFacts, *, verified: bool) -> None:
+    """A site as the registry lists it. A registry address fills only an empty one, and is a suggestion
+    until staff confirm it in the admin (`verified` only for our own shipped records)."""
+    for name, value in site_values(facts).items():
+        setattr(site, name, value)
+    site.from_registry = True
+    site.listed = True
+    if facts.email and not site.team_email:
+        site.team_email, site.team_email_verified = facts.email, verified
+
+
 def change_apply(*, trial: Trial, change: PendingChange) -> None:
     if change.kind == PendingChange.Kind.FACT:
         setattr(trial, change.field, change.new_value)
@@ -307,12 +309,8 @@ def change_apply(*, trial: Trial, change: PendingChange) -> None:
         return
     if change.kind == PendingChange.Kind.SITE_ADDED:
         facts = SiteFacts(**change.site_facts)
-        site = change.site or Site(trial=trial, from_registry=True)
-        for name, value in site_values(facts).items():
-            setattr(site, name, value)
-        site.listed = True
-        if facts.email and not site.team_email:
-            site.team_email, site.team_email_verified = facts.email, False
+        site = change.site or Site(trial=trial)
+        site_fill(site, facts, verified=False)
         site.save()
         if change.site is None:
             change.site = site

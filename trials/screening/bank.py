@@ -59,6 +59,7 @@ class Bank:
             tuple(t for t in self.closed if t.nct_id in wanted),
         )
 
+    @cached_property
     def nct_ids(self) -> set[str]:
         return {s.trial.nct_id for s in self.trials} | {t.nct_id for t in self.closed}
 

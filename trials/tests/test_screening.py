@@ -113,7 +113,7 @@ def test_an_unknown_status_string_is_screened_and_an_unpublished_trial_is_not(tr
     hidden.save()
     bank = screening_bank()
     assert "NCT09000010" in {s.trial.nct_id for s in bank.trials}
-    assert "NCT09000011" not in bank.nct_ids()
+    assert "NCT09000011" not in bank.nct_ids
 
 
 # ---------------------------------------------------------------------------

@@ -117,7 +117,7 @@ def prescreen(request):
             return bad_request({"__all__": [_("The body must be JSON.")]})
         bank = screening_bank()
         today = timezone.localdate()
-        form = PrescreenForm(body, nct_ids=bank.nct_ids())
+        form = PrescreenForm(body, nct_ids=bank.nct_ids)
         answers = AnswersForm(form.raw_answers, specs=bank.specs, today=today, strict=True)
         if not (form.is_valid() & answers.is_valid()):  # both, so every problem is reported at once
             return bad_request({**form.errors, **answers.errors})

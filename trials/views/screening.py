@@ -19,7 +19,7 @@ from trials.views.language import remember_language
 def screen_flow(request, *, nct_id: str | None):
     bank = screening_bank()
     if nct_id is not None:
-        if nct_id.upper() not in bank.nct_ids():
+        if nct_id.upper() not in bank.nct_ids:
             raise Http404("No such trial")
         bank = bank.only([nct_id])
     today = timezone.localdate()
