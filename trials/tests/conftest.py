@@ -11,6 +11,7 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 import time_machine  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.cache import caches  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
@@ -89,6 +90,12 @@ def frozen_today():
 
     with time_machine.travel(datetime.datetime.combine(TODAY, datetime.time(12), tzinfo=datetime.UTC), tick=False):
         yield TODAY
+
+
+@pytest.fixture
+def staff():
+    """A superuser, for tests of the admin (sign in with trials.tests.staff.staff_login). Needs a django_db mark."""
+    return get_user_model().objects.create_superuser("editor", "editor@example.org", "a-long-password-1")
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.management import call_command
 from django.test import Client
@@ -64,11 +63,6 @@ def publish_synthetic(nct_id=NCT, *, slug="neuroblastoma", conditions=("Neurobla
 @pytest.fixture
 def trial():
     return publish_synthetic()
-
-
-@pytest.fixture
-def staff():
-    return get_user_model().objects.create_superuser("editor", "editor@example.org", "a-long-password-1")
 
 
 def follower(email, trial, *, language="ko", kinds=("trial",), confirmed=True) -> Follower:

@@ -4,7 +4,6 @@ import json
 import re
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from trials.models import Site, Trial
@@ -194,11 +193,6 @@ def test_counts_follow_what_is_published(tmp_path, client):
     Trial.objects.filter(nct_id="NCT09000003").update(is_published=False)
     assert "This site explains 2 clinical trials" in page_text(client, "/")
     assert "2 trials found" in page_text(client, "/trials/")
-
-
-@pytest.fixture
-def staff(db):
-    return get_user_model().objects.create_superuser("editor", "editor@example.org", "a-long-password-1")
 
 
 def test_the_admin_refuses_to_publish_a_trial_without_its_plain_title_and_summary(tmp_path, client, staff):

@@ -7,7 +7,6 @@ import re
 import threading
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from reversion.models import Version
 
@@ -41,11 +40,6 @@ def published(tmp_path):
     call_command("import_trials", "--publish", write(tmp_path, study(locations=[SEOUL, BUSAN])), verbosity=0)
     Trial.objects.update(plain_title_en="A plain title", summary_en="A summary.")
     return Trial.objects.get()
-
-
-@pytest.fixture
-def staff(db):
-    return get_user_model().objects.create_superuser("editor", "editor@example.org", "a-long-password-1")
 
 
 def text_of(client, url) -> str:
